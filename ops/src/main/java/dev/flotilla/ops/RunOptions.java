@@ -1,0 +1,89 @@
+package dev.flotilla.ops;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The options of {@code flotilla run}, parsed and validated: every mistake is reported with what to type
+ * instead, before anything touches KVM.
+ */
+public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<String> cmdline, int vcpus,
+                         long memMib, String boot, Duration timeout, Optional<Path> consoleFile, boolean verbose) {
+
+    public static final String USAGE = """
+            usage: flotilla run [--kernel PATH] [--initrd PATH] [--cmdline STR] [--vcpus N] [--mem-mib M]
+                                [--boot auto|linux64|pvh] [--timeout S] [--console-file PATH] [--verbose]
+              Boots one microVM and streams its console to stdout. Without --kernel it boots the
+              embedded probe guest. Exit status 0 when the guest ends by itself (reset or power-off).""";
+
+    public RunOptions {
+        if (vcpus < 1 || vcpus > 32) throw new UsageException("--vcpus must be 1 to 32, got " + vcpus);
+        if (memMib < 16 || memMib > 1024 * 1024) {
+            throw new UsageException("--mem-mib must be 16 to 1048576, got " + memMib);
+        }
+        if (!List.of("auto", "linux64", "pvh").contains(boot)) {
+            throw new UsageException("--boot must be auto, linux64 or pvh, got '" + boot + "'");
+        }
+        if (timeout.isNegative() || timeout.isZero()) throw new UsageException("--timeout must be positive");
+    }
+
+    public static RunOptions parse(List<String> args) {
+        Optional<Path> kernel = Optional.empty(), initrd = Optional.empty(), consoleFile = Optional.empty();
+        Optional<String> cmdline = Optional.empty();
+        int vcpus = 1;
+        long mem = 128;
+        String boot = "auto";
+        Duration timeout = Duration.ofSeconds(30);
+        boolean verbose = false;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--kernel" -> kernel = Optional.of(Path.of(value(args, ++i, a)));
+                case "--initrd" -> initrd = Optional.of(Path.of(value(args, ++i, a)));
+                case "--cmdline" -> cmdline = Optional.of(value(args, ++i, a));
+                case "--vcpus" -> vcpus = integer(args, ++i, a);
+                case "--mem-mib" -> mem = integer(args, ++i, a);
+                case "--boot" -> boot = value(args, ++i, a);
+                case "--timeout" -> timeout = Duration.ofMillis((long) (number(args, ++i, a) * 1000));
+                case "--console-file" -> consoleFile = Optional.of(Path.of(value(args, ++i, a)));
+                case "--verbose", "-v" -> verbose = true;
+                default -> throw new UsageException("unknown option '" + a + "'");
+            }
+        }
+        return new RunOptions(kernel, initrd, cmdline, vcpus, mem, boot, timeout, consoleFile, verbose);
+    }
+
+    private static String value(List<String> args, int i, String opt) {
+        if (i >= args.size()) throw new UsageException(opt + " needs a value");
+        return args.get(i);
+    }
+
+    private static int integer(List<String> args, int i, String opt) {
+        String v = value(args, i, opt);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException(opt + " takes a whole number, got '" + v + "'");
+        }
+    }
+
+    private static double number(List<String> args, int i, String opt) {
+        String v = value(args, i, opt);
+        try {
+            double d = Double.parseDouble(v);
+            if (!Double.isFinite(d)) throw new NumberFormatException();
+            return d;
+        } catch (NumberFormatException e) {
+            throw new UsageException(opt + " takes a number of seconds, got '" + v + "'");
+        }
+    }
+
+    /** A mistake on the command line; its message says what to type instead. */
+    public static final class UsageException extends RuntimeException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,421 @@
+package dev.flotilla.vm;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.BehaviorBuilder;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.pattern.StatusReply;
+import dev.flotilla.vm.vcpu.Vcpu;
+import dev.flotilla.vm.vcpu.VcpuLoop;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * One microVM: configuring → starting → running ⇄ paused → stopped | failed. Each phase is a behavior
+ * that refuses what does not belong to it. Building the VM (mmap, kernel file, tables) and releasing it
+ * run on the blocking dispatcher; each vCPU is a {@link Vcpu} child with its own platform thread. Any
+ * end — guest reset, power-off, triple fault, emulation failure, user stop — goes through
+ * {@link #stopping}: every vCPU leaves KVM_RUN and closes its fd, then the VM fd and guest RAM are
+ * released, and only then is the VM reported ended. One VM's failure never escapes this actor.
+ */
+public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
+
+    public static final String BLOCKING_DISPATCHER = "flotilla.vm-blocking-dispatcher";
+
+    public sealed interface Command permits Start, Pause, Resume, Stop, SendCtrlAltDel, GetInfo, Subscribe,
+            Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
+
+    public record Start(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
+    public record Pause(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
+    public record Resume(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
+    /** Ends the VM; replies once every native resource is released. */
+    public record Stop(EndReason reason, ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
+    public record SendCtrlAltDel(ActorRef<StatusReply<Done>> replyTo) implements Command {}
+    public record GetInfo(ActorRef<VmInfo> replyTo) implements Command {}
+    /** Sends the current info now and again on every state change. */
+    public record Subscribe(ActorRef<VmInfo> subscriber) implements Command {}
+
+    private record Built(VmResources resources) implements Command {}
+    private record BuildFailed(Throwable cause) implements Command {}
+    private record VcpuReport(Vcpu.Report report) implements Command {}
+    private record GuestReset() implements Command {}
+    private record BootTimerFired(long nanoTime) implements Command {}
+    private record Released(Throwable error) implements Command {}
+
+    private final String id;
+    private final int vcpuCount;
+    private final long memMib;
+    private final Function<VmHooks, VmResources> builder;
+    private final Executor blocking;
+    private final List<ActorRef<VmInfo>> subscribers = new ArrayList<>();
+    private final ActorRef<Vcpu.Report> vcpuReports;
+
+    private VmState state = VmState.CONFIGURING;
+    private VmResources resources;
+    private final List<ActorRef<Vcpu.Command>> vcpus = new ArrayList<>();
+    private final List<VcpuLoop> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private int vcpusAlive;
+    private int vcpusPaused;
+    private EndReason endReason;
+    private long startNanos;
+    private double bootMs = -1;
+    private boolean stopRequestedWhileStarting;
+    private ActorRef<StatusReply<VmInfo>> pendingStart;
+    private final List<ActorRef<StatusReply<VmInfo>>> pendingPause = new ArrayList<>();
+    private final List<ActorRef<StatusReply<VmInfo>>> pendingResume = new ArrayList<>();
+    private final List<ActorRef<StatusReply<VmInfo>>> pendingStop = new ArrayList<>();
+
+    /**
+     * @param builder builds the native VM (runs on the blocking dispatcher); gets the hooks its devices
+     *                call back through
+     */
+    public static Behavior<Command> create(String id, int vcpuCount, long memMib,
+                                           Function<VmHooks, VmResources> builder) {
+        return Behaviors.setup(ctx -> new MicroVm(ctx, id, vcpuCount, memMib, builder));
+    }
+
+    private MicroVm(ActorContext<Command> ctx, String id, int vcpuCount, long memMib,
+                    Function<VmHooks, VmResources> builder) {
+        super(ctx);
+        this.id = id;
+        this.vcpuCount = vcpuCount;
+        this.memMib = memMib;
+        this.builder = builder;
+        this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+        this.vcpuReports = ctx.messageAdapter(Vcpu.Report.class, VcpuReport::new);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Start.class, this::onStart)
+                .onMessage(Stop.class, m -> {
+                    end(m.reason());
+                    m.replyTo().tell(StatusReply.success(info()));
+                    return ended();
+                })
+                .onMessage(GetInfo.class, this::onGetInfo)
+                .onMessage(Subscribe.class, this::onSubscribe)
+                .onMessage(Command.class, this::refuse)
+                .build();
+    }
+
+    // ---- phases -----------------------------------------------------------------------------------
+
+    private Behavior<Command> onStart(Start m) {
+        startNanos = System.nanoTime();
+        pendingStart = m.replyTo();
+        setState(VmState.STARTING);
+        ActorRef<Command> self = getContext().getSelf();
+        VmHooks hooks = new VmHooks() {
+            @Override public void guestReset() { self.tell(new GuestReset()); }
+            @Override public void bootTimerFired(long nanoTime) { self.tell(new BootTimerFired(nanoTime)); }
+        };
+        CompletableFuture.supplyAsync(() -> builder.apply(hooks), blocking)
+                .whenComplete((res, err) -> self.tell(err == null ? new Built(res) : new BuildFailed(unwrap(err))));
+        return starting();
+    }
+
+    private Behavior<Command> starting() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(Built.class, this::onBuilt)
+                .onMessage(BuildFailed.class, m -> {
+                    end(EndReason.of(EndReason.Kind.VMM_ERROR, messageOf(m.cause())));
+                    replyStart(StatusReply.error(endReason.toString()));
+                    return ended();
+                })
+                .onMessage(Stop.class, m -> {
+                    stopRequestedWhileStarting = true;
+                    endReason = m.reason();
+                    pendingStop.add(m.replyTo());
+                    return Behaviors.same();
+                })
+                .onMessage(GuestReset.class, m -> Behaviors.same())
+                .onMessage(BootTimerFired.class, this::onBootTimer)
+                .onMessage(Command.class, this::refuse)
+                .build();
+    }
+
+    private Behavior<Command> onBuilt(Built m) {
+        resources = m.resources();
+        if (stopRequestedWhileStarting) {
+            replyStart(StatusReply.error("VM " + id + " was stopped while starting"));
+            return beginStopping(endReason);
+        }
+        for (int i = 0; i < resources.vcpus().size(); i++) {
+            final int index = i;
+            Function<dev.flotilla.vm.vcpu.VcpuEvents, VcpuLoop> loop = events -> {
+                VcpuLoop l = new VcpuLoop(id, index, resources.vcpus().get(index), resources.memory(),
+                        resources.pio(), resources.mmio(), events);
+                loops.add(l);
+                return l;
+            };
+            vcpus.add(getContext().spawn(Vcpu.create(index, loop, vcpuReports), "vcpu-" + index));
+        }
+        vcpusAlive = vcpus.size();
+        setState(VmState.RUNNING);
+        getContext().getLog().atInfo().addKeyValue("vm", id).addKeyValue("vcpus", vcpus.size())
+                .addKeyValue("setup_ms", (System.nanoTime() - startNanos) / 1e6)
+                .log("microVM {} running: {}", id, resources.bootSummary());
+        replyStart(StatusReply.success(info()));
+        return running();
+    }
+
+    private Behavior<Command> running() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(Pause.class, m -> {
+                    pendingPause.add(m.replyTo());
+                    if (pendingPause.size() == 1) {
+                        vcpusPaused = 0;
+                        vcpus.forEach(v -> v.tell(new Vcpu.Pause()));
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(Resume.class, m -> {
+                    m.replyTo().tell(StatusReply.success(info()));   // already running: Firecracker answers 204
+                    return Behaviors.same();
+                })
+                .onMessage(VcpuReport.class, this::onVcpuReport)
+                .onMessage(Command.class, this::liveCommand)
+                .build();
+    }
+
+    private Behavior<Command> paused() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(Pause.class, m -> {
+                    m.replyTo().tell(StatusReply.success(info()));
+                    return Behaviors.same();
+                })
+                .onMessage(Resume.class, m -> {
+                    pendingResume.add(m.replyTo());
+                    if (pendingResume.size() == 1) {
+                        // the loops resume asynchronously; the VM counts as running once every one is back
+                        vcpus.forEach(v -> v.tell(new Vcpu.Resume()));
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(VcpuReport.class, this::onVcpuReport)
+                .onMessage(Command.class, this::liveCommand)
+                .build();
+    }
+
+    /** Messages valid while the guest is live (running or paused). */
+    private Behavior<Command> liveCommand(Command c) {
+        if (c instanceof Stop m) {
+            pendingStop.add(m.replyTo());
+            return beginStopping(m.reason());
+        }
+        if (c instanceof GuestReset) {
+            return beginStopping(EndReason.of(EndReason.Kind.RESET, "i8042 reset"));
+        }
+        if (c instanceof BootTimerFired m) {
+            return onBootTimer(m);
+        }
+        if (c instanceof SendCtrlAltDel m) {
+            if (state != VmState.RUNNING) {
+                m.replyTo().tell(StatusReply.error("VM " + id + " is " + state.name().toLowerCase()
+                        + "; resume it before sending Ctrl-Alt-Del"));
+            } else {
+                resources.i8042().sendCtrlAltDel();
+                m.replyTo().tell(StatusReply.ack());
+            }
+            return Behaviors.same();
+        }
+        return refuse(c);
+    }
+
+    private Behavior<Command> onVcpuReport(VcpuReport r) {
+        Vcpu.Report report = r.report();
+        if (report instanceof Vcpu.Paused) {
+            if (++vcpusPaused == vcpus.size() && state == VmState.RUNNING) {
+                setState(VmState.PAUSED);
+                pendingPause.forEach(p -> p.tell(StatusReply.success(info())));
+                pendingPause.clear();
+                return paused();
+            }
+        } else if (report instanceof Vcpu.Resumed) {
+            if (--vcpusPaused == 0 && state == VmState.PAUSED) {
+                setState(VmState.RUNNING);
+                pendingResume.forEach(p -> p.tell(StatusReply.success(info())));
+                pendingResume.clear();
+                return running();
+            }
+        } else if (report instanceof Vcpu.GuestEnded g) {
+            return beginStopping(g.reason());
+        } else if (report instanceof Vcpu.Exited) {
+            // a loop that exits on its own has reported GuestEnded first
+            vcpusAlive--;
+            return beginStopping(EndReason.of(EndReason.Kind.VMM_ERROR, "vCPU " + report.index() + " exited"));
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> beginStopping(EndReason reason) {
+        if (endReason == null || !stopRequestedWhileStarting) endReason = reason;
+        stopRequestedWhileStarting = false;
+        setState(VmState.STOPPING);
+        getContext().getLog().atInfo().addKeyValue("vm", id).addKeyValue("reason", endReason.kind().label())
+                .log("microVM {} stopping: {}", id, endReason);
+        vcpus.forEach(v -> v.tell(new Vcpu.Stop()));
+        failPending(pendingPause, "VM " + id + " is stopping");
+        failPending(pendingResume, "VM " + id + " is stopping");
+        return vcpusAlive == 0 ? release() : stopping();
+    }
+
+    private Behavior<Command> stopping() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(VcpuReport.class, r -> {
+                    if (r.report() instanceof Vcpu.Exited && --vcpusAlive == 0) return release();
+                    return Behaviors.same();
+                })
+                .onMessage(Stop.class, m -> { pendingStop.add(m.replyTo()); return Behaviors.same(); })
+                .onMessage(BootTimerFired.class, this::onBootTimer)
+                .onMessage(GuestReset.class, m -> Behaviors.same())
+                .onMessage(Command.class, this::refuse)
+                .build();
+    }
+
+    /** Every vCPU has left KVM_RUN: release the VM fd and RAM off the dispatcher. */
+    private Behavior<Command> release() {
+        ActorRef<Command> self = getContext().getSelf();
+        VmResources res = resources;
+        resources = null;
+        if (res == null) {
+            self.tell(new Released(null));
+        } else {
+            CompletableFuture.runAsync(res::close, blocking)
+                    .whenComplete((v, err) -> self.tell(new Released(err == null ? null : unwrap(err))));
+        }
+        return common(Behaviors.receive(Command.class))
+                .onMessage(Released.class, m -> {
+                    if (m.error() != null) {
+                        getContext().getLog().atWarn().addKeyValue("vm", id)
+                                .log("releasing microVM {} failed: {}", id, m.error().toString());
+                    }
+                    end(endReason);
+                    pendingStop.forEach(p -> p.tell(StatusReply.success(info())));
+                    pendingStop.clear();
+                    return ended();
+                })
+                .onMessage(Stop.class, m -> { pendingStop.add(m.replyTo()); return Behaviors.same(); })
+                .onMessage(Command.class, m -> Behaviors.same())
+                .build();
+    }
+
+    private Behavior<Command> ended() {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(Stop.class, m -> { m.replyTo().tell(StatusReply.success(info())); return Behaviors.same(); })
+                .onMessage(Command.class, this::refuse)
+                .build();
+    }
+
+    // ---- shared handlers --------------------------------------------------------------------------
+
+    private BehaviorBuilder<Command> common(BehaviorBuilder<Command> b) {
+        return b.onMessage(GetInfo.class, this::onGetInfo)
+                .onMessage(Subscribe.class, this::onSubscribe)
+                .onSignal(PostStop.class, s -> onPostStop());
+    }
+
+    private Behavior<Command> onGetInfo(GetInfo m) {
+        m.replyTo().tell(info());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onSubscribe(Subscribe m) {
+        subscribers.add(m.subscriber());
+        m.subscriber().tell(info());
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onBootTimer(BootTimerFired m) {
+        if (bootMs < 0) {
+            bootMs = (m.nanoTime() - startNanos) / 1e6;
+            getContext().getLog().atInfo().addKeyValue("vm", id).addKeyValue("boot_ms", bootMs)
+                    .log("microVM {} guest booted in {} ms", id, String.format("%.2f", bootMs));
+            publish();
+        }
+        return Behaviors.same();
+    }
+
+    /** Answers a command the current phase does not take, with what the user can do instead. */
+    private Behavior<Command> refuse(Command c) {
+        String what = c.getClass().getSimpleName();
+        String why = "cannot " + what + ": VM " + id + " is " + state.name().toLowerCase();
+        if (c instanceof Start m) m.replyTo().tell(StatusReply.error(why + " (a VM starts once; create a new one)"));
+        else if (c instanceof Pause m) m.replyTo().tell(StatusReply.error(why));
+        else if (c instanceof Resume m) m.replyTo().tell(StatusReply.error(why));
+        else if (c instanceof SendCtrlAltDel m) m.replyTo().tell(StatusReply.error(why + " (start it first)"));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onPostStop() {
+        // The actor is going away (system shutdown or parent stop) with the VM possibly still live:
+        // stop the loops and wait for them (bounded), so RAM is never unmapped under a running vCPU.
+        if (resources != null) {
+            loops.forEach(VcpuLoop::requestStop);
+            boolean allExited = true;
+            for (VcpuLoop l : loops) allExited &= l.awaitExit(java.time.Duration.ofSeconds(2));
+            if (allExited) {
+                resources.close();
+            } else {
+                getContext().getLog().atError().addKeyValue("vm", id)
+                        .log("microVM {}: a vCPU did not leave KVM_RUN within 2 s; its memory stays mapped", id);
+            }
+            resources = null;
+        }
+        return Behaviors.same();
+    }
+
+    private void end(EndReason reason) {
+        endReason = reason;
+        setState(reason.kind().guestInitiated() || reason.kind() == EndReason.Kind.STOPPED
+                ? VmState.STOPPED : VmState.FAILED);
+    }
+
+    private void setState(VmState s) {
+        if (state != s) {
+            state = s;
+            publish();
+        }
+    }
+
+    private void publish() {
+        VmInfo i = info();
+        subscribers.forEach(s -> s.tell(i));
+    }
+
+    public VmInfo info() {
+        return new VmInfo(id, state, endReason, bootMs, vcpuCount, memMib,
+                resources == null ? "" : resources.bootSummary());
+    }
+
+    private void replyStart(StatusReply<VmInfo> reply) {
+        if (pendingStart != null) {
+            pendingStart.tell(reply);
+            pendingStart = null;
+        }
+    }
+
+    private static void failPending(List<ActorRef<StatusReply<VmInfo>>> pending, String why) {
+        pending.forEach(p -> p.tell(StatusReply.error(why)));
+        pending.clear();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) ? t.getCause() : t;
+    }
+
+    private static String messageOf(Throwable t) {
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+}

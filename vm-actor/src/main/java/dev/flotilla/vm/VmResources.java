@@ -1,0 +1,34 @@
+package dev.flotilla.vm;
+
+import dev.flotilla.kvm.VcpuFd;
+import dev.flotilla.kvm.VmFd;
+import dev.flotilla.kvm.memory.MmapGuestMemory;
+import dev.flotilla.vm.bus.Bus;
+import dev.flotilla.vm.console.ConsoleSink;
+import dev.flotilla.vm.devices.i8042.I8042;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything native one running microVM holds, built by {@link VmBuilder} and released by {@link #close()}.
+ * The vCPU fds are closed by their own loops (each on its thread, after leaving KVM_RUN); {@link #close()}
+ * must be called only after every loop has exited, and then closes the VM fd and unmaps guest RAM.
+ */
+public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, Bus pio, Bus mmio,
+                          ConsoleSink console, I8042 i8042, String bootSummary) implements AutoCloseable {
+
+    public VmResources {
+        Objects.requireNonNull(vm);
+        Objects.requireNonNull(memory);
+        vcpus = List.copyOf(vcpus);
+    }
+
+    @Override
+    public void close() {
+        try {
+            vm.close();
+        } finally {
+            memory.close();
+        }
+    }
+}
