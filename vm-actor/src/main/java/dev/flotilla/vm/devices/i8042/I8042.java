@@ -174,6 +174,37 @@ public final class I8042 implements BusDevice {
         }
     }
 
+    /** The controller's state now, for a snapshot. */
+    public I8042State save() {
+        synchronized (lock) {
+            byte[] buffer = new byte[outputCount];
+            for (int i = 0; i < outputCount; i++) {
+                buffer[i] = output[(outputHead + i) % OUTPUT_BUFFER_SIZE];
+            }
+            return new I8042State(commandByte, outputPort, pendingCommand, resetSignalled, buffer);
+        }
+    }
+
+    /**
+     * A controller in the saved state. The interrupt level is recomputed but not signalled (the
+     * interrupt controller's restored state holds what was in flight); a reset already signalled
+     * before the snapshot is not signalled again.
+     */
+    public static I8042 restore(I8042State state, IrqTrigger irq, ResetHandler resetHandler, I8042Events events) {
+        I8042 i8042 = new I8042(irq, resetHandler, events);
+        synchronized (i8042.lock) {
+            i8042.commandByte = state.commandByte();
+            i8042.outputPort = state.outputPort();
+            i8042.pendingCommand = state.pendingCommand();
+            i8042.resetSignalled = state.resetSignalled();
+            byte[] buffer = state.outputBuffer();
+            System.arraycopy(buffer, 0, i8042.output, 0, buffer.length);
+            i8042.outputCount = buffer.length;
+            i8042.irqLevel = i8042.outputCount > 0 && (i8042.commandByte & CB_KEYBOARD_INTERRUPT) != 0;
+        }
+        return i8042;
+    }
+
     /** @return true if this command asked for a reset for the first time */
     private boolean command(int cmd) {
         pendingCommand = -1;

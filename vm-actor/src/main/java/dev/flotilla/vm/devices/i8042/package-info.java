@@ -18,5 +18,8 @@
  * <p>The interrupt is raised for any byte in the output buffer while the command byte enables it
  * (controller replies included, as on hardware and in QEMU; Firecracker only raises it for keyboard
  * bytes).
+ *
+ * <p>Snapshots: {@code save()} gives an {@link dev.flotilla.vm.devices.i8042.I8042State};
+ * {@code I8042.restore(state, ...)} rebuilds the controller without signalling a reset twice.
  */
 package dev.flotilla.vm.devices.i8042;

@@ -193,6 +193,43 @@ public final class Serial8250 implements BusDevice {
         }
     }
 
+    /** The registers and unread input now, for a snapshot (the VM is paused, so nothing moves). */
+    public Serial8250State save() {
+        synchronized (lock) {
+            byte[] fifo = new byte[rxCount];
+            for (int i = 0; i < rxCount; i++) {
+                fifo[i] = rxFifo[(rxHead + i) % RX_FIFO_SIZE];
+            }
+            return new Serial8250State(divisorLow, divisorHigh, ier, fifoEnabled, lcr, mcr, overrun, msr, scratch,
+                    thrPending, fifo);
+        }
+    }
+
+    /**
+     * A UART in the saved state. The interrupt level is recomputed but not signalled: the interrupt
+     * controller's own restored state already holds whatever was in flight.
+     */
+    public static Serial8250 restore(Serial8250State state, IrqTrigger irq, ConsoleSink console, SerialEvents events) {
+        Serial8250 uart = new Serial8250(irq, console, events);
+        synchronized (uart.lock) {
+            uart.divisorLow = state.divisorLow();
+            uart.divisorHigh = state.divisorHigh();
+            uart.ier = state.ier() & IER_MASK;
+            uart.fifoEnabled = state.fifoEnabled();
+            uart.lcr = state.lcr();
+            uart.mcr = state.mcr() & MCR_MASK;
+            uart.overrun = state.overrun();
+            uart.msr = state.msr();
+            uart.scratch = state.scratch();
+            uart.thrPending = state.thrPending();
+            byte[] fifo = state.receiveFifo();
+            System.arraycopy(fifo, 0, uart.rxFifo, 0, fifo.length);
+            uart.rxCount = fifo.length;
+            uart.irqLevel = uart.pendingInterrupt() != IIR_NONE;
+        }
+        return uart;
+    }
+
     private int readRegister(int offset) {
         boolean dlab = (lcr & LCR_DLAB) != 0;
         switch (offset) {

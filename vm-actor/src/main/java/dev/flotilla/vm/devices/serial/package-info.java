@@ -15,5 +15,8 @@
  * guest needs. Not modelled: transmit timing and FIFO trigger levels (everything is instant;
  * received data raises its interrupt at once), the character-timeout IIR code, break and framing
  * errors, a 1-byte receive buffer in non-FIFO mode.
+ *
+ * <p>Snapshots: {@code save()} gives a {@link dev.flotilla.vm.devices.serial.Serial8250State}
+ * (registers and unread input), {@code Serial8250.restore(state, ...)} builds a UART from one.
  */
 package dev.flotilla.vm.devices.serial;

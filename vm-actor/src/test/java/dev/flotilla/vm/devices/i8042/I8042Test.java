@@ -225,4 +225,32 @@ class I8042Test {
         assertEquals(List.of("unknown c0"), events);
         assertEquals(0x14, status());
     }
+
+    @Test
+    void saveAndRestoreKeepTheCommandByteAndUnreadBytes() {
+        command(0x60);
+        writeData(0x45);
+        i8042.sendCtrlAltDel();
+        data();
+        I8042State state = i8042.save();
+        assertArrayEquals(new byte[] {0x38, (byte) 0xE0, 0x53}, state.outputBuffer());
+
+        var restoredResets = new AtomicInteger();
+        var restored = I8042.restore(state, IrqTrigger.NONE, restoredResets::incrementAndGet, I8042Events.NONE);
+        assertEquals(state, restored.save());
+        assertEquals(0x45, restored.commandByte());
+        byte[] one = new byte[1];
+        restored.read(OFFSET_DATA, one);
+        assertEquals(0x38, one[0]);
+    }
+
+    @Test
+    void restoredControllerDoesNotResetTwice() {
+        command(0xFE);
+        var restoredResets = new AtomicInteger();
+        var restored = I8042.restore(i8042.save(), IrqTrigger.NONE, restoredResets::incrementAndGet, I8042Events.NONE);
+        restored.write(OFFSET_STATUS, new byte[] {(byte) 0xFE});
+        assertEquals(0, restoredResets.get());
+        assertTrue(restored.resetRequested());
+    }
 }
