@@ -2,7 +2,7 @@ package dev.flotilla.vm.devices.i8042;
 
 /**
  * What an {@link I8042} reports for metrics; every method defaults to nothing. Called on the
- * accessing thread with the controller's lock held: count and return.
+ * accessing thread, possibly with the controller's lock held: count and return.
  */
 public interface I8042Events {
 

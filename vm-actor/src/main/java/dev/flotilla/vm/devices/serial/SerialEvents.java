@@ -3,7 +3,7 @@ package dev.flotilla.vm.devices.serial;
 /**
  * What a {@link Serial8250} reports for metrics and flow control; every method defaults to nothing.
  *
- * <p>Called with the UART's lock held, on the thread that caused the event (a vCPU thread for guest
+ * <p>Called (mostly with the UART's lock held) on the thread that caused the event (a vCPU thread for guest
  * accesses, the caller of {@code enqueueInput} for input): implementations count or signal and
  * return, and never call back into the UART.
  */
