@@ -30,7 +30,7 @@ public final class BootConfigurator {
         SetupHeader header = kernel.setupHeader().orElseGet(SetupHeader::synthesized);
 
         byte[] cmdline = (spec.cmdline() + '\0').getBytes(StandardCharsets.UTF_8);
-        if (protocol == BootProtocol.LINUX_64 && cmdline.length - 1 > header.cmdlineSize()) {
+        if (protocol == BootProtocol.LINUX_64 && !synthesized && cmdline.length - 1 > header.cmdlineSize()) {
             throw new BootException("kernel command line is %d bytes but kernel %s accepts at most %d; shorten it"
                     .formatted(cmdline.length - 1, kernel.path(), header.cmdlineSize()));
         }
