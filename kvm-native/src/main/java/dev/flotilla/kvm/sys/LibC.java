@@ -1,0 +1,74 @@
+package dev.flotilla.kvm.sys;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Variadic;
+
+/**
+ * The slice of the C library the KVM layer needs, with the C names. Pointers are passed as raw
+ * addresses ({@code long}) into memory this module allocates itself ({@link NativeStruct}, mmap), so
+ * no jnr-ffi marshalling runs on the hot path. Every call saves errno; read it with
+ * {@link Native#errno()} right after a call returns -1, on the same thread.
+ */
+public interface LibC {
+
+    int O_RDONLY = 0;
+    int O_RDWR = 2;
+    int O_CLOEXEC = 0x80000;
+
+    int PROT_NONE = 0;
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int MAP_SHARED = 0x01;
+    int MAP_PRIVATE = 0x02;
+    int MAP_FIXED = 0x10;
+    int MAP_ANONYMOUS = 0x20;
+    int MAP_NORESERVE = 0x4000;
+    /** {@code (void *) -1}. */
+    long MAP_FAILED = -1L;
+    int MADV_DONTNEED = 4;
+
+    int EFD_NONBLOCK = 0x800;
+    int EFD_CLOEXEC = 0x80000;
+
+    int SIG_BLOCK = 0;
+    int SIG_UNBLOCK = 1;
+    int SIG_SETMASK = 2;
+    /** glibc's {@code sigset_t} is 1024 bits; the kernel only looks at the first 64. */
+    int SIGSET_T_SIZE = 128;
+
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    /** {@code ioctl(fd, req, arg)}: arg is an integer or the address of a struct. */
+    @Variadic(fixedCount = 2)
+    int ioctl(int fd, long req, long arg);
+
+    /**
+     * Pass {@code null} for addr. The pointer parameter is deliberate: with six primitive parameters
+     * jnr-ffi 2.3.4 takes its "fast long" path, which garbles the sixth argument here (mmap then fails
+     * with EINVAL); a Pointer parameter selects the general path, which is correct.
+     */
+    long mmap(Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+    int munmap(long addr, long length);
+
+    int madvise(long addr, long length, int advice);
+
+    int eventfd(int initval, int flags);
+
+    long read(int fd, long buf, long count);
+
+    long write(int fd, long buf, long count);
+
+    int getpid();
+
+    int gettid();
+
+    int tgkill(int tgid, int tid, int sig);
+
+    int pthread_sigmask(int how, long set, long oldset);
+
+    /** {@code sigtimedwait(set, info, timeout)}: returns the signal number, or -1 (EAGAIN on timeout). */
+    int sigtimedwait(long set, long info, long timeout);
+}
