@@ -27,6 +27,12 @@ entry64:
  */
     .globl long_mode_common
 long_mode_common:
+    /* Only the first vCPU to get here runs the probe: a VMM without an in-kernel irqchip starts
+     * every vCPU at the entry point, and they would share one stack. The others idle. */
+    movl $1, %eax
+    xchgl %eax, boot_claimed(%rip)
+    testl %eax, %eax
+    jnz 2f
     movl $GDT_DATA, %eax
     movl %eax, %ds
     movl %eax, %es
@@ -49,5 +55,10 @@ long_mode_common:
 2:  cli
     hlt
     jmp 2b
+
+    .section .data, "aw"
+    .balign 4
+boot_claimed:                           /* initialised data, not .bss: it is set before .bss is zeroed */
+    .long 0
 
     .section .note.GNU-stack, "", @progbits

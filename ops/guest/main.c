@@ -46,6 +46,8 @@ void probe_main(uint64_t info, enum boot_kind kind)
     if (verbose) {
         puts_("probe: rsdp=");
         put_hex(cc.rsdp);
+        puts_(" boot_info_rsdp=");
+        put_hex(bi.rsdp);
         puts_(" madt=");
         put_hex(cc.madt);
         puts_(" cpus_from=");

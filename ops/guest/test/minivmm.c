@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,33 @@ static void write_acpi(int cpus, int x2apic)
     checksum(RSDP_ADDR, 36, 32);
 }
 
+/* Intel MP table where Firecracker puts it: floating pointer at 0x9fc00, config table after it. */
+static void write_mptable(int cpus)
+{
+    const uint64_t fp = 0x9fc00, ct = fp + 16;
+    uint64_t e = ct + 44;
+    for (int i = 0; i <= cpus; i++) {          /* the last processor is present but disabled */
+        memset(gpa(e, 20), 0, 20);
+        put8(e, 0); put8(e + 1, i); put8(e + 2, 0x14); put8(e + 3, (i < cpus) | (i == 0 ? 2 : 0));
+        e += 20;
+    }
+    memset(gpa(e, 8), 0, 8);
+    put8(e, 2); put8(e + 1, 0); put8(e + 2, 0x11); put8(e + 3, 1); put32(e + 4, 0xfec00000);
+    e += 8;
+    memcpy(gpa(ct, 44), "PCMP", 4);
+    put16(ct + 4, (uint16_t)(e - ct));
+    put8(ct + 6, 4);
+    memcpy(gpa(ct + 8, 20), "FLOTILLAMINIVMM     ", 20);
+    put16(ct + 34, (uint16_t)(cpus + 2));
+    put32(ct + 36, 0xfee00000);
+    checksum(ct, (unsigned)(e - ct), 7);
+    memcpy(gpa(fp, 16), "_MP_", 4);
+    put32(fp + 4, (uint32_t)ct);
+    put8(fp + 8, 1);
+    put8(fp + 9, 4);
+    checksum(fp, 16, 10);
+}
+
 /* Loads PT_LOADs; returns e_entry, and the PVH note's entry in *pvh (0 if none). */
 static uint64_t load_elf(const char *path, uint64_t *pvh)
 {
@@ -164,9 +192,77 @@ static double now_us(void)
     return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
 }
 
+#define MAX_VCPUS 8
+
+struct vcpu {
+    int id, fd, status;
+    struct kvm_run *run;
+    const char *why;
+    char why_buf[160];
+    unsigned long io_exits, mmio_exits, steps;
+};
+static struct vcpu vcpus[MAX_VCPUS];
+static double t_run, t_timer;
+static unsigned long steps_at_timer;
+static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *vcpu_loop(void *arg)
+{
+    struct vcpu *v = arg;
+    struct kvm_run *run = v->run;
+    v->status = 1;
+    v->why = "?";
+    for (;;) {
+        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR)
+                continue;
+            die("KVM_RUN");
+        }
+        if (run->exit_reason == KVM_EXIT_DEBUG) {
+            v->steps++;
+            continue;
+        }
+        if (run->exit_reason == KVM_EXIT_IO) {
+            v->io_exits++;
+            uint8_t *d = (uint8_t *)run + run->io.data_offset;
+            unsigned n = run->io.size * run->io.count;
+            if (run->io.direction == KVM_EXIT_IO_OUT) {
+                if (run->io.port == 0x3f8) {
+                    pthread_mutex_lock(&io_lock);
+                    fwrite(d, 1, n, stdout);
+                    pthread_mutex_unlock(&io_lock);
+                } else if (run->io.port == 0x64 && d[0] == 0xfe) {
+                    v->status = 0; v->why = "i8042 reset"; break;
+                }
+            } else {
+                memset(d, run->io.port == 0x3fd ? 0x60 : 0xff, n);
+            }
+        } else if (run->exit_reason == KVM_EXIT_MMIO) {
+            v->mmio_exits++;
+            if (run->mmio.is_write && run->mmio.phys_addr == BOOT_TIMER && run->mmio.data[0] == 123 && !t_timer)
+                t_timer = now_us(), steps_at_timer = v->steps;
+            else if (!run->mmio.is_write)
+                memset(run->mmio.data, 0xff, sizeof run->mmio.data);
+        } else if (run->exit_reason == KVM_EXIT_HLT) {
+            v->status = 4; v->why = "hlt"; break;
+        } else if (run->exit_reason == KVM_EXIT_SHUTDOWN) {
+            v->status = 3; v->why = "shutdown (triple fault)"; break;
+        } else if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
+            int o = snprintf(v->why_buf, sizeof v->why_buf, "internal error, suberror %u, data", run->internal.suberror);
+            for (unsigned i = 0; i < run->internal.ndata && i < 4; i++)
+                o += snprintf(v->why_buf + o, sizeof v->why_buf - o, " %016llx", (unsigned long long)run->internal.data[i]);
+            v->status = 5; v->why = v->why_buf; break;
+        } else {
+            snprintf(v->why_buf, sizeof v->why_buf, "unexpected exit reason %u", run->exit_reason);
+            v->why = v->why_buf; break;
+        }
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
-    int pvh_mode = 0, cpus = 2, x2apic = 0, rsdp_hint = 1, count = 0;
+    int pvh_mode = 0, cpus = 2, x2apic = 0, rsdp_hint = 1, count = 0, acpi = 1, mptable = 0, start_all = 0;
     const char *cmdline = "console=ttyS0", *kernel = NULL;
     mem_size = 128ull << 20;
     for (int i = 1; i < argc; i++) {
@@ -174,12 +270,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--x2apic")) x2apic = 1;
         else if (!strcmp(argv[i], "--no-rsdp-hint")) rsdp_hint = 0;
         else if (!strcmp(argv[i], "--count")) count = 1;
+        else if (!strcmp(argv[i], "--no-acpi")) acpi = 0;
+        else if (!strcmp(argv[i], "--mptable")) mptable = 1;
+        else if (!strcmp(argv[i], "--start-all")) start_all = 1;
         else if (!strcmp(argv[i], "--cpus") && i + 1 < argc) cpus = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mem-mib") && i + 1 < argc) mem_size = strtoull(argv[++i], NULL, 0) << 20;
         else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) cmdline = argv[++i];
         else if (argv[i][0] != '-' && !kernel) kernel = argv[i];
         else {
-            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--x2apic] [--no-rsdp-hint] "
+            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--no-acpi] [--mptable] [--start-all] [--x2apic] [--no-rsdp-hint] "
                             "[--mem-mib M (<= 3072)] [--cmdline S] probe.elf\n");
             return 1;
         }
@@ -211,24 +310,38 @@ int main(int argc, char **argv)
         return 1;
     }
     memcpy(gpa(CMDLINE, cl + 1), cmdline, cl + 1);
-    write_acpi(cpus, x2apic);
+    if (acpi)
+        write_acpi(cpus, x2apic);
+    if (mptable)
+        write_mptable(cpus);
 
     struct { uint64_t addr, size; uint32_t type; } e820[] = {
         { 0, 0x9fc00, 1 }, { 0x9fc00, 0x400, 2 }, { 0xe0000, 0x20000, 2 }, { 0x100000, mem_size - 0x100000, 1 } };
     int ne = sizeof e820 / sizeof e820[0];
 
-    int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-    if (vcpu < 0)
-        die("KVM_CREATE_VCPU");
+    /* Normally only vCPU 0 exists; --start-all makes every MADT CPU a vCPU entering at the same
+     * point, as a VMM without an in-kernel irqchip would: the guest must let only one of them run. */
+    int nv = start_all && cpus > 1 ? cpus : 1;
+    if (nv > MAX_VCPUS) {
+        fprintf(stderr, "minivmm: --start-all supports at most %d vCPUs\n", MAX_VCPUS);
+        return 1;
+    }
     struct { struct kvm_cpuid2 c; struct kvm_cpuid_entry2 e[256]; } cpuid = { .c.nent = 256 };
     if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0)
         die("KVM_GET_SUPPORTED_CPUID");
-    if (ioctl(vcpu, KVM_SET_CPUID2, &cpuid) < 0)
-        die("KVM_SET_CPUID2");
     int run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-    struct kvm_run *run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-    if (run == MAP_FAILED)
-        die("mmap kvm_run");
+    for (int i = 0; i < nv; i++) {
+        vcpus[i].id = i;
+        vcpus[i].fd = ioctl(vm, KVM_CREATE_VCPU, i);
+        if (vcpus[i].fd < 0)
+            die("KVM_CREATE_VCPU");
+        if (ioctl(vcpus[i].fd, KVM_SET_CPUID2, &cpuid) < 0)
+            die("KVM_SET_CPUID2");
+        vcpus[i].run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpus[i].fd, 0);
+        if (vcpus[i].run == MAP_FAILED)
+            die("mmap kvm_run");
+    }
+    int vcpu = vcpus[0].fd;
 
     struct kvm_sregs sregs;
     struct kvm_regs regs;
@@ -298,71 +411,40 @@ int main(int argc, char **argv)
         regs.rip = pvh_entry;
         regs.rbx = START_INFO;
     }
-    if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0)
-        die("KVM_SET_SREGS");
-    if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
-        die("KVM_SET_REGS");
-
-    if (count) {   /* single-step: one KVM_EXIT_DEBUG per guest instruction */
+    for (int i = 0; i < nv; i++) {
+        if (ioctl(vcpus[i].fd, KVM_SET_SREGS, &sregs) < 0)
+            die("KVM_SET_SREGS");
+        if (ioctl(vcpus[i].fd, KVM_SET_REGS, &regs) < 0)
+            die("KVM_SET_REGS");
+    }
+    if (count) {   /* single-step vCPU 0: one KVM_EXIT_DEBUG per guest instruction */
         struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP };
         if (ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0)
             die("KVM_SET_GUEST_DEBUG");
     }
-    unsigned long io_exits = 0, mmio_exits = 0, steps = 0, steps_at_timer = 0;
-    double t_run = now_us(), t_timer = 0;
-    int status = 1;
-    const char *why = "?";
-    for (;;) {
-        if (ioctl(vcpu, KVM_RUN, 0) < 0) {
-            if (errno == EINTR)
-                continue;
-            die("KVM_RUN");
-        }
-        if (run->exit_reason == KVM_EXIT_DEBUG) {
-            steps++;
-            continue;
-        }
-        if (run->exit_reason == KVM_EXIT_IO) {
-            io_exits++;
-            uint8_t *d = (uint8_t *)run + run->io.data_offset;
-            unsigned n = run->io.size * run->io.count;
-            if (run->io.direction == KVM_EXIT_IO_OUT) {
-                if (run->io.port == 0x3f8)
-                    fwrite(d, 1, n, stdout);
-                else if (run->io.port == 0x64 && d[0] == 0xfe) {
-                    status = 0; why = "i8042 reset"; break;
-                }
-            } else {
-                memset(d, run->io.port == 0x3fd ? 0x60 : 0xff, n);
-            }
-        } else if (run->exit_reason == KVM_EXIT_MMIO) {
-            mmio_exits++;
-            if (run->mmio.is_write && run->mmio.phys_addr == BOOT_TIMER && run->mmio.data[0] == 123 && !t_timer)
-                t_timer = now_us(), steps_at_timer = steps;
-            else if (!run->mmio.is_write)
-                memset(run->mmio.data, 0xff, sizeof run->mmio.data);
-        } else if (run->exit_reason == KVM_EXIT_HLT) {
-            status = 4; why = "hlt"; break;
-        } else if (run->exit_reason == KVM_EXIT_SHUTDOWN) {
-            status = 3; why = "shutdown (triple fault)"; break;
-        } else if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
-            static char buf[160];
-            int o = snprintf(buf, sizeof buf, "internal error, suberror %u, data", run->internal.suberror);
-            for (unsigned i = 0; i < run->internal.ndata && i < 4; i++)
-                o += snprintf(buf + o, sizeof buf - o, " %016llx", (unsigned long long)run->internal.data[i]);
-            status = 5; why = buf; break;
-        } else {
-            static char buf[64];
-            snprintf(buf, sizeof buf, "unexpected exit reason %u", run->exit_reason);
-            why = buf; break;
-        }
-    }
+    t_run = now_us();
+    pthread_t threads[MAX_VCPUS];
+    for (int i = 1; i < nv; i++)
+        pthread_create(&threads[i], NULL, vcpu_loop, &vcpus[i]);
+    vcpu_loop(&vcpus[0]);
+    for (int i = 1; i < nv; i++)
+        pthread_join(threads[i], NULL);   /* an AP that never stops keeps us here: the test times out */
     fflush(stdout);
     double t_end = now_us();
-    fprintf(stderr, "minivmm: %s exit=%s io_exits=%lu mmio_exits=%lu setup_us=%.0f boot_timer_us=%.0f run_us=%.0f\n",
-            pvh_mode ? "pvh" : "linux64", why, io_exits, mmio_exits, t_run - t0,
+    struct vcpu *v = &vcpus[0];   /* report the vCPU that ran the probe: any that did not just halt */
+    for (int i = 0; i < nv; i++)
+        if (vcpus[i].status != 4) {
+            v = &vcpus[i];
+            break;
+        }
+    fprintf(stderr, "minivmm: %s vcpu %d exit=%s io_exits=%lu mmio_exits=%lu setup_us=%.0f boot_timer_us=%.0f run_us=%.0f\n",
+            pvh_mode ? "pvh" : "linux64", v->id, v->why, v->io_exits, v->mmio_exits, t_run - t0,
             t_timer ? t_timer - t_run : -1.0, t_end - t_run);
+    for (int i = 0; i < nv; i++)
+        if (&vcpus[i] != v)
+            fprintf(stderr, "minivmm: vcpu %d exit=%s io_exits=%lu mmio_exits=%lu\n",
+                i, vcpus[i].why, vcpus[i].io_exits, vcpus[i].mmio_exits);
     if (count)
-        fprintf(stderr, "minivmm: instructions=%lu to_boot_timer=%lu\n", steps, steps_at_timer);
-    return status;
+        fprintf(stderr, "minivmm: instructions=%lu to_boot_timer=%lu\n", v->steps, steps_at_timer);
+    return v->status;
 }

@@ -78,12 +78,30 @@ expect "linux64: probe.run lists every routine and a summary" 0 \
     "probe: run blk unknown" "probe: run rng unknown" "probe: run done ok=0 fail=0 unknown=2" "probe: reset" -- \
     $vmm --cmdline "probe.runner=x probe.run=blk,,rng" $elf
 
+expect "linux64: without ACPI the MP table is used (Firecracker's place, 0x9fc00)" 0 \
+    "probe: cpus=3 mem_mib=128 boot=linux64" -- $vmm --no-acpi --mptable --cpus 3 $elf
+expect "linux64: with neither table the count is 0" 0 "probe: cpus=0 mem_mib=128 boot=linux64" -- \
+    $vmm --no-acpi --cpus 3 $elf
+expect "linux64: every vCPU started at the entry (no irqchip): one runs the probe, the others halt" 0 \
+    "probe: cpus=4 mem_mib=128 boot=linux64" "probe: reset" -- timeout 20 $vmm --start-all --cpus 4 $elf
+if [[ $(grep -c 'exit=hlt' /tmp/probe-test-stderr.$$) == 3 ]]; then
+    pass "linux64: ... and the three other vCPUs exit with hlt"
+else
+    fail "linux64: ... and the three other vCPUs exit with hlt"; sed 's/^/     ! /' /tmp/probe-test-stderr.$$
+fi
+expect "linux64: probe.verbose lists RAM ranges and table addresses" 0 \
+    "probe: ram 0x0 size=0x9fc00" "probe: ram 0x100000 size=0x7f00000" \
+    "probe: rsdp=0xe0000 boot_info_rsdp=0xe0000 madt=0xe2000 cpus_from=madt" -- \
+    $vmm --cmdline probe.verbose $elf
+
 # --- PVH (minivmm) ------------------------------------------------------------------------------
 expect "pvh: banner, cmdline, census from hvm_start_info memmap" 0 \
     "flotilla probe guest v1 (boot=pvh)" "probe: cmdline=a b  c" "probe: cpus=4 mem_mib=512 boot=pvh" "probe: reset" -- \
     $vmm --pvh --cpus 4 --mem-mib 512 --cmdline "a b  c" $elf
 expect "pvh: RSDP found by scanning when start info has none" 0 "probe: cpus=2 mem_mib=128 boot=pvh" -- \
     $vmm --pvh --no-rsdp-hint $elf
+expect "pvh: every vCPU started at the entry: one runs the probe" 0 "probe: cpus=3 mem_mib=128 boot=pvh" -- \
+    timeout 20 $vmm --pvh --start-all --cpus 3 $elf
 
 # --- QEMU microvm (ops/bin/qemu-probe) ----------------------------------------------------------
 if command -v qemu-system-x86_64 >/dev/null; then
@@ -93,6 +111,8 @@ if command -v qemu-system-x86_64 >/dev/null; then
         ../bin/qemu-probe --vcpus 2 --mem-mib 128 --kernel $elf
     expect "qemu microvm: memory above 4 GiB is counted" 0 "probe: cpus=3 mem_mib=4608 boot=pvh" -- \
         ../bin/qemu-probe --vcpus 3 --mem-mib 4608 --kernel $elf
+    expect "qemu microvm: acpi=off falls back to the MP table" 0 "probe: cpus=2 mem_mib=128 boot=pvh" -- \
+        ../bin/qemu-probe --vcpus 2 --kernel $elf -- -M microvm,acpi=off
     expect "qemu microvm: probe.hold runs until the timeout" 124 "probe: holding" -- \
         ../bin/qemu-probe --cmdline probe.hold --timeout 2 --kernel $elf
 else
