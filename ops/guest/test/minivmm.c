@@ -10,7 +10,8 @@
  * type 9 with --x2apic) plus one disabled entry the guest must not count.
  * Devices: COM1 (output to stdout, LSR always ready), i8042 reset, boot timer at 0xc000_0000.
  * Exit status: 0 i8042 reset, 3 shutdown (triple fault), 4 hlt, 5 emulation failure, 1 error.
- * Test tooling only: no interrupts, no irqchip, one vCPU runs however many the MADT announces.
+ * Test tooling only: no interrupts, no irqchip unless --irqchip, one vCPU runs however many the
+ * MADT announces (unless --start-all).
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -262,7 +263,7 @@ static void *vcpu_loop(void *arg)
 
 int main(int argc, char **argv)
 {
-    int pvh_mode = 0, cpus = 2, x2apic = 0, rsdp_hint = 1, count = 0, acpi = 1, mptable = 0, start_all = 0;
+    int pvh_mode = 0, cpus = 2, x2apic = 0, rsdp_hint = 1, count = 0, acpi = 1, mptable = 0, start_all = 0, irqchip = 0;
     const char *cmdline = "console=ttyS0", *kernel = NULL;
     mem_size = 128ull << 20;
     for (int i = 1; i < argc; i++) {
@@ -273,12 +274,13 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--no-acpi")) acpi = 0;
         else if (!strcmp(argv[i], "--mptable")) mptable = 1;
         else if (!strcmp(argv[i], "--start-all")) start_all = 1;
+        else if (!strcmp(argv[i], "--irqchip")) irqchip = 1;
         else if (!strcmp(argv[i], "--cpus") && i + 1 < argc) cpus = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mem-mib") && i + 1 < argc) mem_size = strtoull(argv[++i], NULL, 0) << 20;
         else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) cmdline = argv[++i];
         else if (argv[i][0] != '-' && !kernel) kernel = argv[i];
         else {
-            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--no-acpi] [--mptable] [--start-all] [--x2apic] [--no-rsdp-hint] "
+            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--no-acpi] [--mptable] [--start-all] [--irqchip] [--x2apic] [--no-rsdp-hint] "
                             "[--mem-mib M (<= 3072)] [--cmdline S] probe.elf\n");
             return 1;
         }
@@ -303,6 +305,9 @@ int main(int argc, char **argv)
     if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
         die("KVM_SET_USER_MEMORY_REGION");
 
+    /* With the in-kernel irqchip the LAPIC answers in the kernel, and hlt no longer exits. */
+    if (irqchip && ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
+        die("KVM_CREATE_IRQCHIP");
     uint64_t pvh_entry, entry = load_elf(kernel, &pvh_entry);
     size_t cl = strlen(cmdline);
     if (cl >= 2048) {

@@ -94,6 +94,13 @@ expect "linux64: probe.verbose lists RAM ranges and table addresses" 0 \
     "probe: rsdp=0xe0000 boot_info_rsdp=0xe0000 madt=0xe2000 cpus_from=madt" -- \
     $vmm --cmdline probe.verbose $elf
 
+expect "linux64: probe.run=lapic,mem with an in-kernel irqchip" 0 \
+    "probe: run lapic ok id=0 version=0x50014" "probe: run mem ok checked=4 skipped_ranges=0" \
+    "probe: run done ok=2 fail=0 unknown=0" -- $vmm --irqchip --cmdline probe.run=lapic,mem $elf
+expect "linux64: probe.run=lapic fails without a local APIC" 0 \
+    "probe: run lapic fail no local APIC at 0xfee00000: id=255 version=0xffffffff" \
+    "probe: run done ok=0 fail=1 unknown=0" -- $vmm --cmdline probe.run=lapic $elf
+
 # --- PVH (minivmm) ------------------------------------------------------------------------------
 expect "pvh: banner, cmdline, census from hvm_start_info memmap" 0 \
     "flotilla probe guest v1 (boot=pvh)" "probe: cmdline=a b  c" "probe: cpus=4 mem_mib=512 boot=pvh" "probe: reset" -- \
@@ -109,8 +116,9 @@ if command -v qemu-system-x86_64 >/dev/null; then
         "flotilla probe guest v1 (boot=pvh)" "probe: cmdline=console=ttyS0" \
         "probe: cpus=2 mem_mib=128 boot=pvh" "probe: reset" -- \
         ../bin/qemu-probe --vcpus 2 --mem-mib 128 --kernel $elf
-    expect "qemu microvm: memory above 4 GiB is counted" 0 "probe: cpus=3 mem_mib=4608 boot=pvh" -- \
-        ../bin/qemu-probe --vcpus 3 --mem-mib 4608 --kernel $elf
+    expect "qemu microvm: memory above 4 GiB is counted (and left out of the mem test)" 0 \
+        "probe: cpus=3 mem_mib=4608 boot=pvh" "probe: run mem ok checked=4 skipped_ranges=1" -- \
+        ../bin/qemu-probe --vcpus 3 --mem-mib 4608 --cmdline probe.run=mem --kernel $elf
     expect "qemu microvm: acpi=off falls back to the MP table" 0 "probe: cpus=2 mem_mib=128 boot=pvh" -- \
         ../bin/qemu-probe --vcpus 2 --kernel $elf -- -M microvm,acpi=off
     expect "qemu microvm: probe.hold runs until the timeout" 124 "probe: holding" -- \
