@@ -6,6 +6,34 @@
 #include "probe.h"
 
 static struct boot_info bi;
+static struct virtio_dev devices[VIRTIO_MAX_DEVICES];
+
+static void report_devices(void)
+{
+    unsigned malformed, n = virtio_find(bi.cmdline, devices, VIRTIO_MAX_DEVICES, &malformed);
+    for (unsigned i = 0; i < n; i++) {
+        puts_("probe: virtio-mmio base=");
+        put_hex(devices[i].base);
+        puts_(" size=");
+        put_hex(devices[i].size);
+        puts_(" irq=");
+        put_u64(devices[i].irq);
+        if (devices[i].magic_ok) {
+            puts_(" version=");
+            put_u64(devices[i].version);
+            puts_(" device_id=");
+            put_u64(devices[i].device_id);
+        } else {
+            puts_(" no-device");   /* MagicValue is not "virt" */
+        }
+        putc_('\n');
+    }
+    if (malformed) {
+        puts_("probe: virtio-mmio malformed=");
+        put_u64(malformed);
+        putc_('\n');
+    }
+}
 
 __attribute__((noreturn)) void probe_main(uint64_t info, enum boot_kind kind);
 
@@ -63,6 +91,7 @@ void probe_main(uint64_t info, enum boot_kind kind)
     putc_('\n');
 
     boot_timer_signal();
+    report_devices();
 
     if (cmdline_has_word(bi.cmdline, "probe.fault")) {
         line("fault");

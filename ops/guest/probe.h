@@ -49,6 +49,16 @@ int cmdline_has_word(const char *cmdline, const char *word);
 /* Finds "key=value" as a word; returns value start and its length in *len, or NULL. */
 const char *cmdline_value(const char *cmdline, const char *key, size_t *len);
 
+/* virtio.c: virtio_mmio.device=<size>@<base>:<irq> words, identified through their registers */
+struct virtio_dev {
+    uint64_t base, size;
+    uint32_t irq;
+    int magic_ok;                 /* MagicValue reads "virt" */
+    uint32_t version, device_id;  /* 0 unless magic_ok; device_id 0 = no backend */
+};
+#define VIRTIO_MAX_DEVICES 32
+unsigned virtio_find(const char *cmdline, struct virtio_dev *out, unsigned max, unsigned *malformed);
+
 /* tests.c: the probe.run=a,b,c routines */
 void run_tests(const char *list, size_t len, const struct boot_info *bi);
 

@@ -8,7 +8,8 @@
  *     EBX = start info, entry = the Xen PHYS32_ENTRY note.
  * ACPI: RSDP (revision 2) at 0xe0000 -> XSDT -> MADT with --cpus enabled entries (type 0, or
  * type 9 with --x2apic) plus one disabled entry the guest must not count.
- * Devices: COM1 (output to stdout, LSR always ready), i8042 reset, boot timer at 0xc000_0000.
+ * Devices: COM1 (output to stdout, LSR always ready), i8042 reset, boot timer at 0xc000_0000,
+ * optionally one virtio-mmio page that answers its identification registers (--virtio).
  * Exit status: 0 i8042 reset, 3 shutdown (triple fault), 4 hlt, 5 emulation failure, 1 error.
  * Test tooling only: no interrupts, no irqchip unless --irqchip, one vCPU runs however many the
  * MADT announces (unless --start-all).
@@ -203,6 +204,19 @@ struct vcpu {
     unsigned long io_exits, mmio_exits, steps;
 };
 static struct vcpu vcpus[MAX_VCPUS];
+static uint64_t virtio_base;        /* --virtio BASE:ID: a virtio-mmio register page that only identifies itself */
+static uint32_t virtio_id;
+
+static uint32_t virtio_read(uint64_t off)
+{
+    switch (off) {
+    case 0x000: return 0x74726976;     /* MagicValue "virt" */
+    case 0x004: return 2;              /* Version: virtio 1.x */
+    case 0x008: return virtio_id;      /* DeviceID */
+    case 0x00c: return 0x4c4f4c46;     /* VendorID */
+    default:    return 0;
+    }
+}
 static double t_run, t_timer;
 static unsigned long steps_at_timer;
 static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -242,7 +256,10 @@ static void *vcpu_loop(void *arg)
             v->mmio_exits++;
             if (run->mmio.is_write && run->mmio.phys_addr == BOOT_TIMER && run->mmio.data[0] == 123 && !t_timer)
                 t_timer = now_us(), steps_at_timer = v->steps;
-            else if (!run->mmio.is_write)
+            else if (!run->mmio.is_write && virtio_base && run->mmio.phys_addr - virtio_base < 0x1000) {
+                uint32_t v = virtio_read(run->mmio.phys_addr - virtio_base);
+                memcpy(run->mmio.data, &v, run->mmio.len < 4 ? run->mmio.len : 4);
+            } else if (!run->mmio.is_write)
                 memset(run->mmio.data, 0xff, sizeof run->mmio.data);
         } else if (run->exit_reason == KVM_EXIT_HLT) {
             v->status = 4; v->why = "hlt"; break;
@@ -275,12 +292,17 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--mptable")) mptable = 1;
         else if (!strcmp(argv[i], "--start-all")) start_all = 1;
         else if (!strcmp(argv[i], "--irqchip")) irqchip = 1;
+        else if (!strcmp(argv[i], "--virtio") && i + 1 < argc) {
+            char *colon;
+            virtio_base = strtoull(argv[++i], &colon, 0);
+            virtio_id = *colon == ':' ? (uint32_t)strtoul(colon + 1, NULL, 0) : 0;
+        }
         else if (!strcmp(argv[i], "--cpus") && i + 1 < argc) cpus = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mem-mib") && i + 1 < argc) mem_size = strtoull(argv[++i], NULL, 0) << 20;
         else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) cmdline = argv[++i];
         else if (argv[i][0] != '-' && !kernel) kernel = argv[i];
         else {
-            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--no-acpi] [--mptable] [--start-all] [--irqchip] [--x2apic] [--no-rsdp-hint] "
+            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--no-acpi] [--mptable] [--start-all] [--irqchip] [--virtio BASE:ID] [--x2apic] [--no-rsdp-hint] "
                             "[--mem-mib M (<= 3072)] [--cmdline S] probe.elf\n");
             return 1;
         }

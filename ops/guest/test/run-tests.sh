@@ -101,6 +101,11 @@ expect "linux64: probe.run=lapic fails without a local APIC" 0 \
     "probe: run lapic fail no local APIC at 0xfee00000: id=255 version=0xffffffff" \
     "probe: run done ok=0 fail=1 unknown=0" -- $vmm --cmdline probe.run=lapic $elf
 
+expect "linux64: virtio-mmio devices from the command line, identified by their registers" 0 \
+    "probe: virtio-mmio base=0xc0001000 size=0x1000 irq=5 version=2 device_id=4" \
+    "probe: virtio-mmio base=0xc0002000 size=0x1000 irq=6 no-device" "probe: virtio-mmio malformed=2" -- \
+    $vmm --virtio 0xc0001000:4 --cmdline "virtio_mmio.device=4K@0xc0001000:5 virtio_mmio.device=0x1000@3221233664:6 virtio_mmio.device=4K@:7 virtio_mmio.device=4K@0xc0003000" $elf
+
 # --- PVH (minivmm) ------------------------------------------------------------------------------
 expect "pvh: banner, cmdline, census from hvm_start_info memmap" 0 \
     "flotilla probe guest v1 (boot=pvh)" "probe: cmdline=a b  c" "probe: cpus=4 mem_mib=512 boot=pvh" "probe: reset" -- \
@@ -121,6 +126,9 @@ if command -v qemu-system-x86_64 >/dev/null; then
         ../bin/qemu-probe --vcpus 3 --mem-mib 4608 --cmdline probe.run=mem --kernel $elf
     expect "qemu microvm: acpi=off falls back to the MP table" 0 "probe: cpus=2 mem_mib=128 boot=pvh" -- \
         ../bin/qemu-probe --vcpus 2 --kernel $elf -- -M microvm,acpi=off
+    expect "qemu microvm: virtio-mmio devices it appends to the command line (acpi=off)" 0 \
+        "probe: virtio-mmio base=0xfeb00e00 size=0x200 irq=12 version=1 device_id=4" -- \
+        ../bin/qemu-probe --kernel $elf -- -M microvm,acpi=off -device virtio-rng-device
     expect "qemu microvm: probe.hold runs until the timeout" 124 "probe: holding" -- \
         ../bin/qemu-probe --cmdline probe.hold --timeout 2 --kernel $elf
 else
