@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Behaviour tests of build/probe.elf: its ELF shape, then both boot paths on real /dev/kvm through
+# minivmm (Linux 64-bit protocol and PVH, Firecracker's layout) and QEMU microvm through
+# ops/bin/qemu-probe. Run by `make test`. KVM parts are skipped, loudly, when /dev/kvm is absent.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+elf=build/probe.elf
+vmm=build/minivmm
+failures=0
+
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+
+# expect NAME WANT-STATUS WANT-STDOUT-LINES... -- COMMAND...
+expect() {
+    local name="$1" want_rc="$2"; shift 2
+    local lines=()
+    while [[ "$1" != "--" ]]; do lines+=("$1"); shift; done
+    shift
+    local out rc
+    out="$("$@" 2>/tmp/probe-test-stderr.$$)"; rc=$?
+    local ok=1
+    [[ $rc == "$want_rc" ]] || { ok=0; echo "     exit status $rc, wanted $want_rc"; }
+    for l in "${lines[@]}"; do
+        if [[ "$l" == !* ]]; then
+            grep -qxF -- "${l#!}" <<<"$out" && { ok=0; echo "     unexpected line: ${l#!}"; }
+        else
+            grep -qxF -- "$l" <<<"$out" || { ok=0; echo "     missing line: $l"; }
+        fi
+    done
+    if [[ $ok == 1 ]]; then pass "$name"; else
+        fail "$name"; sed 's/^/     | /' <<<"$out"; sed 's/^/     ! /' /tmp/probe-test-stderr.$$
+    fi
+}
+
+# --- ELF shape -------------------------------------------------------------------------------
+phdrs="$(readelf -lW "$elf")"
+loads=0 low=0
+while read -r type off vaddr paddr rest; do
+    [[ $type == LOAD ]] || continue
+    loads=$((loads + 1)); (( paddr < 0x100000 )) && low=1
+done <<<"$phdrs"
+if [[ $loads -gt 0 && $low == 0 ]]; then
+    pass "every PT_LOAD is at or above 1 MiB"; else fail "every PT_LOAD is at or above 1 MiB"; fi
+if grep -q '^ *NOTE' <<<"$phdrs" && readelf -nW "$elf" | grep -Eq 'Xen[[:space:]]+0x00000004[[:space:]]+Unknown note type: \(0x00000012\)'; then
+    pass "PT_NOTE carries the Xen PHYS32_ENTRY (18) note"; else fail "PT_NOTE carries the Xen PHYS32_ENTRY (18) note"; fi
+
+if [[ ! -e /dev/kvm ]]; then
+    echo "SKIP all boot tests: /dev/kvm is absent on this machine"
+    exit $((failures > 0))
+fi
+
+# --- Linux 64-bit boot protocol (minivmm) ------------------------------------------------------
+expect "linux64: banner, cmdline, census, reset through the i8042" 0 \
+    "flotilla probe guest v1 (boot=linux64)" "probe: cmdline=console=ttyS0 quiet" \
+    "probe: cpus=2 mem_mib=128 boot=linux64" "probe: reset" -- \
+    $vmm --cmdline "console=ttyS0 quiet" $elf
+expect "linux64: x2APIC entries counted, disabled one not" 0 "probe: cpus=5 mem_mib=256 boot=linux64" -- \
+    $vmm --x2apic --cpus 5 --mem-mib 256 $elf
+expect "linux64: RSDP found by scanning when the zero page has none" 0 "probe: cpus=3 mem_mib=128 boot=linux64" -- \
+    $vmm --no-rsdp-hint --cpus 3 $elf
+expect "linux64: no enabled CPU in the MADT reports 0" 0 "probe: cpus=0 mem_mib=128 boot=linux64" -- \
+    $vmm --cpus 0 $elf
+expect "linux64: 3 GiB of RAM counted" 0 "probe: cpus=1 mem_mib=3072 boot=linux64" -- \
+    $vmm --cpus 1 --mem-mib 3072 $elf
+expect "linux64: probe.hold idles with hlt instead of resetting" 4 "probe: holding" "!probe: reset" -- \
+    $vmm --cmdline "probe.hold" $elf
+expect "linux64: probe.fault stops the VM with an emulation failure" 5 "probe: fault" "!probe: reset" -- \
+    $vmm --cmdline "probe.fault" $elf
+if grep -q 'internal error, suberror 1' /tmp/probe-test-stderr.$$ && grep -q 'c0b80f48f3' /tmp/probe-test-stderr.$$; then
+    pass "linux64: the emulation failure carries the popcnt bytes f3 48 0f b8 c0"
+else
+    # On hardware virtualization popcnt just runs.
+    grep -q 'exit=i8042' /tmp/probe-test-stderr.$$ && pass "linux64: popcnt executed (hardware virtualization)" \
+        || fail "linux64: the emulation failure carries the popcnt bytes f3 48 0f b8 c0"
+fi
+expect "linux64: probe.run lists every routine and a summary" 0 \
+    "probe: run blk unknown" "probe: run rng unknown" "probe: run done ok=0 fail=0 unknown=2" "probe: reset" -- \
+    $vmm --cmdline "probe.runner=x probe.run=blk,,rng" $elf
+
+expect "linux64: without ACPI the MP table is used (Firecracker's place, 0x9fc00)" 0 \
+    "probe: cpus=3 mem_mib=128 boot=linux64" -- $vmm --no-acpi --mptable --cpus 3 $elf
+expect "linux64: with neither table the count is 0" 0 "probe: cpus=0 mem_mib=128 boot=linux64" -- \
+    $vmm --no-acpi --cpus 3 $elf
+expect "linux64: every vCPU started at the entry (no irqchip): one runs the probe, the others halt" 0 \
+    "probe: cpus=4 mem_mib=128 boot=linux64" "probe: reset" -- timeout 20 $vmm --start-all --cpus 4 $elf
+if [[ $(grep -c 'exit=hlt' /tmp/probe-test-stderr.$$) == 3 ]]; then
+    pass "linux64: ... and the three other vCPUs exit with hlt"
+else
+    fail "linux64: ... and the three other vCPUs exit with hlt"; sed 's/^/     ! /' /tmp/probe-test-stderr.$$
+fi
+expect "linux64: probe.verbose lists RAM ranges and table addresses" 0 \
+    "probe: ram 0x0 size=0x9fc00" "probe: ram 0x100000 size=0x7f00000" \
+    "probe: rsdp=0xe0000 boot_info_rsdp=0xe0000 madt=0xe2000 cpus_from=madt" -- \
+    $vmm --cmdline probe.verbose $elf
+
+expect "linux64: probe.run=lapic,mem with an in-kernel irqchip" 0 \
+    "probe: run lapic ok id=0 version=0x50014" "probe: run mem ok checked=4 skipped_ranges=0" \
+    "probe: run done ok=2 fail=0 unknown=0" -- $vmm --irqchip --cmdline probe.run=lapic,mem $elf
+expect "linux64: probe.run=lapic fails without a local APIC" 0 \
+    "probe: run lapic fail no local APIC at 0xfee00000: id=255 version=0xffffffff" \
+    "probe: run done ok=0 fail=1 unknown=0" -- $vmm --cmdline probe.run=lapic $elf
+
+expect "linux64: virtio-mmio devices from the command line, identified by their registers" 0 \
+    "probe: virtio-mmio base=0xc0001000 size=0x1000 irq=5 version=2 device_id=4" \
+    "probe: virtio-mmio base=0xc0002000 size=0x1000 irq=6 no-device" "probe: virtio-mmio malformed=2" -- \
+    $vmm --virtio 0xc0001000:4 --cmdline "virtio_mmio.device=4K@0xc0001000:5 virtio_mmio.device=0x1000@3221233664:6 virtio_mmio.device=4K@:7 virtio_mmio.device=4K@0xc0003000" $elf
+
+# --- PVH (minivmm) ------------------------------------------------------------------------------
+expect "pvh: banner, cmdline, census from hvm_start_info memmap" 0 \
+    "flotilla probe guest v1 (boot=pvh)" "probe: cmdline=a b  c" "probe: cpus=4 mem_mib=512 boot=pvh" "probe: reset" -- \
+    $vmm --pvh --cpus 4 --mem-mib 512 --cmdline "a b  c" $elf
+expect "pvh: RSDP found by scanning when start info has none" 0 "probe: cpus=2 mem_mib=128 boot=pvh" -- \
+    $vmm --pvh --no-rsdp-hint $elf
+expect "pvh: every vCPU started at the entry: one runs the probe" 0 "probe: cpus=3 mem_mib=128 boot=pvh" -- \
+    timeout 20 $vmm --pvh --start-all --cpus 3 $elf
+
+# --- QEMU microvm (ops/bin/qemu-probe) ----------------------------------------------------------
+if command -v qemu-system-x86_64 >/dev/null; then
+    expect "qemu microvm: 2 vCPUs, 128 MiB, exits on reset" 0 \
+        "flotilla probe guest v1 (boot=pvh)" "probe: cmdline=console=ttyS0" \
+        "probe: cpus=2 mem_mib=128 boot=pvh" "probe: reset" -- \
+        ../bin/qemu-probe --vcpus 2 --mem-mib 128 --kernel $elf
+    expect "qemu microvm: memory above 4 GiB is counted (and left out of the mem test)" 0 \
+        "probe: cpus=3 mem_mib=4608 boot=pvh" "probe: run mem ok checked=4 skipped_ranges=1" -- \
+        ../bin/qemu-probe --vcpus 3 --mem-mib 4608 --cmdline probe.run=mem --kernel $elf
+    expect "qemu microvm: acpi=off falls back to the MP table" 0 "probe: cpus=2 mem_mib=128 boot=pvh" -- \
+        ../bin/qemu-probe --vcpus 2 --kernel $elf -- -M microvm,acpi=off
+    expect "qemu microvm: virtio-mmio devices it appends to the command line (acpi=off)" 0 \
+        "probe: virtio-mmio base=0xfeb00e00 size=0x200 irq=12 version=1 device_id=4" -- \
+        ../bin/qemu-probe --kernel $elf -- -M microvm,acpi=off -device virtio-rng-device
+    expect "qemu microvm: probe.hold runs until the timeout" 124 "probe: holding" -- \
+        ../bin/qemu-probe --cmdline probe.hold --timeout 2 --kernel $elf
+else
+    echo "SKIP QEMU tests: qemu-system-x86_64 is not installed"
+fi
+
+rm -f /tmp/probe-test-stderr.$$
+echo "$failures failure(s)"
+exit $((failures > 0))
