@@ -12,23 +12,36 @@ import java.util.Objects;
 /**
  * Everything native one running microVM holds, built by {@link VmBuilder} and released by {@link #close()}.
  * The vCPU fds are closed by their own loops (each on its thread, after leaving KVM_RUN); {@link #close()}
- * must be called only after every loop has exited, and then closes the VM fd and unmaps guest RAM.
+ * must be called only after every loop has exited, and then closes the eventfds and other owned
+ * handles, the VM fd, and unmaps guest RAM.
  */
 public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, Bus pio, Bus mmio,
-                          ConsoleSink console, I8042 i8042, String bootSummary) implements AutoCloseable {
+                          ConsoleSink console, I8042 i8042, String bootSummary, List<AutoCloseable> owned)
+        implements AutoCloseable {
 
     public VmResources {
         Objects.requireNonNull(vm);
         Objects.requireNonNull(memory);
         vcpus = List.copyOf(vcpus);
+        owned = List.copyOf(owned);
     }
 
     @Override
     public void close() {
         try {
-            vm.close();
+            for (AutoCloseable c : owned) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("releasing " + c + ": " + e.getMessage(), e);
+                }
+            }
         } finally {
-            memory.close();
+            try {
+                vm.close();
+            } finally {
+                memory.close();
+            }
         }
     }
 }

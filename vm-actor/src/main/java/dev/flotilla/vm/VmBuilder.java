@@ -1,0 +1,137 @@
+package dev.flotilla.vm;
+
+import dev.flotilla.kvm.EventFd;
+import dev.flotilla.kvm.Kvm;
+import dev.flotilla.kvm.VcpuFd;
+import dev.flotilla.kvm.VmFd;
+import dev.flotilla.kvm.memory.MmapGuestMemory;
+import dev.flotilla.kvm.x86.CpuidEntry;
+import dev.flotilla.kvm.x86.Sregs;
+import dev.flotilla.kvm.x86.boot.BootConfigurator;
+import dev.flotilla.kvm.x86.boot.BootProtocol;
+import dev.flotilla.kvm.x86.boot.BootResult;
+import dev.flotilla.kvm.x86.boot.BootSpec;
+import dev.flotilla.kvm.x86.boot.Initrd;
+import dev.flotilla.kvm.x86.boot.KernelImage;
+import dev.flotilla.kvm.x86.boot.KernelLoader;
+import dev.flotilla.kvm.x86.boot.MemoryLayout;
+import dev.flotilla.kvm.x86.cpuid.CpuidPolicy;
+import dev.flotilla.vm.bus.Bus;
+import dev.flotilla.vm.bus.IrqTrigger;
+import dev.flotilla.vm.config.VmSpec;
+import dev.flotilla.vm.console.ConsoleSink;
+import dev.flotilla.vm.devices.boottimer.BootTimer;
+import dev.flotilla.vm.devices.i8042.I8042;
+import dev.flotilla.vm.devices.serial.Serial8250;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Assembles one microVM from its spec: guest RAM, the KVM VM with in-kernel irqchip and PIT, the kernel
+ * and boot data, the vCPUs (CPUID, MSRs, registers, LAPIC), and the legacy devices on the PIO and MMIO
+ * buses. Blocking (mmap, file reads): it runs on the blocking dispatcher, never on an actor's thread.
+ * On any failure everything built so far is released before the error propagates.
+ */
+public final class VmBuilder {
+
+    /** KVM needs three pages below 4 GiB for the TSS and one for the identity map (Intel only). */
+    static final long TSS_ADDRESS = 0xfffb_d000L;
+    static final long IDENTITY_MAP_ADDRESS = 0xfffb_c000L;
+
+    private VmBuilder() {}
+
+    public static VmResources build(Kvm kvm, VmSpec spec, BootProtocol protocol, ConsoleSink console, VmHooks hooks) {
+        Deque<AutoCloseable> undo = new ArrayDeque<>();
+        try {
+            long memBytes = spec.machineConfig().memSizeBytes();
+            int vcpuCount = spec.machineConfig().vcpuCount();
+            MmapGuestMemory memory = MmapGuestMemory.allocate(MemoryLayout.ramRegions(memBytes));
+            undo.push(memory);
+            VmFd vm = kvm.createVm();
+            undo.push(vm);
+            vm.setTssAddr(TSS_ADDRESS);
+            vm.setIdentityMapAddr(IDENTITY_MAP_ADDRESS);
+            vm.createIrqchip();
+            vm.createPit2();
+            vm.registerMemory(memory);
+
+            KernelImage kernel = KernelLoader.load(memory, spec.bootSource().kernelImagePath());
+            BootSpec bootSpec = new BootSpec(kernel, spec.bootSource().initrdPath().map(Initrd::of),
+                    spec.bootSource().bootArgs(), vcpuCount, List.of(), protocol);
+            BootResult boot = BootConfigurator.configure(memory, bootSpec);
+
+            List<CpuidEntry> supported = kvm.supportedCpuid();
+            List<VcpuFd> vcpus = new ArrayList<>(vcpuCount);
+            for (int i = 0; i < vcpuCount; i++) {
+                VcpuFd vcpu = vm.createVcpu(i);
+                undo.push(vcpu);
+                vcpus.add(vcpu);
+                vcpu.setCpuid2(CpuidPolicy.forVcpu(supported, i, vcpuCount));
+                vcpu.setMsrs(boot.bootMsrs());
+                vcpu.setRegs(boot.bootRegs());
+                Sregs sregs = vcpu.getSregs();
+                boot.configureSregs(sregs);
+                vcpu.setSregs(sregs);
+                vcpu.initFpu();
+                vcpu.setLapic(boot.configureLapicLint(vcpu.getLapic()));
+            }
+
+            // Legacy devices. Their interrupts go through irqfds: one eventfd write per edge, no ioctl.
+            IrqTrigger com1Irq = irqfd(vm, Serial8250.COM1_IRQ, undo);
+            IrqTrigger kbdIrq = irqfd(vm, I8042.KEYBOARD_IRQ, undo);
+            Serial8250 serial = new Serial8250(com1Irq, console);
+            I8042 i8042 = new I8042(kbdIrq, hooks::guestReset);
+            BootTimer bootTimer = new BootTimer(hooks::bootTimerFired);
+            Bus pio = Bus.builder()
+                    .add("serial-com1", Serial8250.COM1_PORT, Serial8250.REGISTER_COUNT, serial)
+                    .add("i8042", I8042.BASE_PORT, I8042.PORT_COUNT, i8042)
+                    .build();
+            Bus mmio = Bus.builder()
+                    .add("boot-timer", BootTimer.MMIO_BASE, BootTimer.MMIO_SIZE, bootTimer)
+                    .build();
+
+            String summary = "%s boot of %s, %d vCPU(s), %d MiB, entry %s".formatted(
+                    boot.protocol().name().toLowerCase().replace("_", ""), spec.bootSource().kernelImagePath().getFileName(),
+                    vcpuCount, spec.machineConfig().memSizeMib(), boot.entry());
+            List<AutoCloseable> owned = new ArrayList<>();
+            while (!undo.isEmpty()) {
+                AutoCloseable c = undo.pop();
+                // vCPU fds are closed by their loops; the rest goes with the resources
+                if (!(c instanceof VcpuFd) && c != vm && c != memory) owned.add(c);
+            }
+            return new VmResources(vm, memory, vcpus, pio, mmio, console, i8042, summary, owned);
+        } catch (RuntimeException | Error e) {
+            closeAll(undo, e);
+            throw e;
+        } catch (Exception e) {
+            closeAll(undo, e);
+            throw new VmBuildException("cannot build VM " + spec.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static IrqTrigger irqfd(VmFd vm, int gsi, Deque<AutoCloseable> undo) {
+        EventFd ev = EventFd.create();
+        undo.push(ev);
+        vm.registerIrqfd(ev.fd(), gsi);
+        return ev::signal;
+    }
+
+    private static void closeAll(Deque<AutoCloseable> undo, Throwable primary) {
+        while (!undo.isEmpty()) {
+            try {
+                undo.pop().close();
+            } catch (Exception suppressed) {
+                primary.addSuppressed(suppressed);
+            }
+        }
+    }
+
+    /** A VM could not be built; the message says why and what to change. */
+    public static final class VmBuildException extends RuntimeException {
+        public VmBuildException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
