@@ -1,0 +1,39 @@
+package dev.flotilla.ops;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code flotilla} command: dispatches to its subcommands. */
+public final class Main {
+
+    static final String USAGE = """
+            usage: flotilla <command> [options]
+              run     boot one microVM and stream its console (flotilla run --help)
+              kvm     tell what this host's /dev/kvm can run
+            """;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
+            System.out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        switch (args[0]) {
+            case "run":
+                return RunCommand.execute(rest);
+            case "kvm":
+                System.out.println(dev.flotilla.kvm.Kvm.availability().describe());
+                return dev.flotilla.kvm.Kvm.availability().usable() ? 0 : 3;
+            default:
+                System.err.println("flotilla: unknown command '" + args[0] + "'");
+                System.err.print(USAGE);
+                return 2;
+        }
+    }
+}
