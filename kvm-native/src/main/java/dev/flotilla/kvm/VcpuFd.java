@@ -359,7 +359,12 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
-    /** KVM_SET_FPU with the given x87 control word and MXCSR, everything else zero. */
+    /**
+     * KVM_SET_FPU with the given x87 control word and MXCSR, everything else zero. Note: the kernel
+     * copies every field of {@code kvm_fpu} except mxcsr (in both KVM_SET_FPU and KVM_GET_FPU; measured
+     * here, and so in its source), so the guest keeps the MXCSR it has (0x1f80 after vCPU reset);
+     * the value is still passed for kernels that honour it.
+     */
     public void setFpu(int fcw, int mxcsr) {
         try (NativeStruct s = new NativeStruct(KvmStructs.KVM_FPU_SIZE)) {
             RegsLayout.writeFpuControl(s.buffer(), fcw, mxcsr);
@@ -372,7 +377,7 @@ public final class VcpuFd implements AutoCloseable {
         setFpu(DEFAULT_FCW, DEFAULT_MXCSR);
     }
 
-    /** KVM_GET_FPU as the raw 416-byte {@code struct kvm_fpu} (fcw at 128, mxcsr at 408). */
+    /** KVM_GET_FPU as the raw 416-byte {@code struct kvm_fpu} (fcw at 128; mxcsr at 408 is not filled in by KVM). */
     public byte[] getFpu() {
         return getRaw(KvmIoctls.KVM_GET_FPU, KvmStructs.KVM_FPU_SIZE, "KVM_GET_FPU");
     }
