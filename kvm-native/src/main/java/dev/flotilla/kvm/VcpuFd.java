@@ -416,6 +416,44 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
+    // Opaque state for snapshots: saved and restored as the kernel gives it, never interpreted.
+
+    /** KVM_GET_VCPU_EVENTS: pending exceptions, interrupts, NMIs, SMM state (64 bytes). */
+    public byte[] getVcpuEvents() {
+        return getRaw(KvmIoctls.KVM_GET_VCPU_EVENTS, KvmStructs.KVM_VCPU_EVENTS_SIZE, "KVM_GET_VCPU_EVENTS");
+    }
+
+    public void setVcpuEvents(byte[] events) {
+        setRaw(KvmIoctls.KVM_SET_VCPU_EVENTS, KvmStructs.KVM_VCPU_EVENTS_SIZE, events, "KVM_SET_VCPU_EVENTS");
+    }
+
+    /** KVM_GET_XSAVE: the legacy 4 KiB XSAVE area (x87, SSE incl. MXCSR at offset 24, AVX). */
+    public byte[] getXsave() {
+        return getRaw(KvmIoctls.KVM_GET_XSAVE, KvmStructs.KVM_XSAVE_SIZE, "KVM_GET_XSAVE");
+    }
+
+    public void setXsave(byte[] xsave) {
+        setRaw(KvmIoctls.KVM_SET_XSAVE, KvmStructs.KVM_XSAVE_SIZE, xsave, "KVM_SET_XSAVE");
+    }
+
+    /** KVM_GET_XCRS: extended control registers (XCR0). */
+    public byte[] getXcrs() {
+        return getRaw(KvmIoctls.KVM_GET_XCRS, KvmStructs.KVM_XCRS_SIZE, "KVM_GET_XCRS");
+    }
+
+    public void setXcrs(byte[] xcrs) {
+        setRaw(KvmIoctls.KVM_SET_XCRS, KvmStructs.KVM_XCRS_SIZE, xcrs, "KVM_SET_XCRS");
+    }
+
+    /** KVM_GET_DEBUGREGS: DR0-3, DR6, DR7. */
+    public byte[] getDebugRegs() {
+        return getRaw(KvmIoctls.KVM_GET_DEBUGREGS, KvmStructs.KVM_DEBUGREGS_SIZE, "KVM_GET_DEBUGREGS");
+    }
+
+    public void setDebugRegs(byte[] debugRegs) {
+        setRaw(KvmIoctls.KVM_SET_DEBUGREGS, KvmStructs.KVM_DEBUGREGS_SIZE, debugRegs, "KVM_SET_DEBUGREGS");
+    }
+
     private byte[] getRaw(long req, int size, String call) {
         try (NativeStruct s = new NativeStruct(size)) {
             Native.ioctl(fd.get(), req, s.address(), call);

@@ -122,4 +122,23 @@ class MmapGuestMemoryTest {
                     m.hostAddress(GuestAddress.of(ChunkedGuestMemory.MAX_CHUNK)), "one contiguous mapping");
         }
     }
+
+    @Test
+    void mapFileIsCopyOnWriteOverTheSnapshotLayout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("mem");
+        byte[] content = new byte[(int) (3 * MIB)];
+        content[0x10] = 1;                          // region [0, 1 MiB) starts at file offset 0
+        content[(int) MIB + 0x20] = 2;              // region [4 GiB, +2 MiB) starts at file offset 1 MiB
+        java.nio.file.Files.write(file, content);
+        try (MmapGuestMemory m = MmapGuestMemory.mapFile(List.of(
+                new Region(GuestAddress.of(0x1_0000_0000L), 2 * MIB), new Region(GuestAddress.of(0), MIB)), file)) {
+            assertEquals(1, m.readU8(GuestAddress.of(0x10)));
+            assertEquals(2, m.readU8(GuestAddress.of(0x1_0000_0020L)));
+            m.writeU8(GuestAddress.of(0x10), 9);
+            assertEquals(9, m.readU8(GuestAddress.of(0x10)));
+        }
+        assertEquals(1, java.nio.file.Files.readAllBytes(file)[0x10], "guest writes never reach the file");
+        assertThrows(GuestMemoryException.class, () -> MmapGuestMemory.mapFile(
+                List.of(new Region(GuestAddress.of(0), 4 * MIB)), file), "file too short");
+    }
 }
