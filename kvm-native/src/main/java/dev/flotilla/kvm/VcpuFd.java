@@ -52,8 +52,6 @@ public final class VcpuFd implements AutoCloseable {
 
     private static final LibC LIBC = Native.libc();
 
-    private enum Pending { NONE, IO_IN, MMIO_READ }
-
     private final OwnedFd fd;
     private final int id;
     private final long runAddress;
@@ -61,9 +59,7 @@ public final class VcpuFd implements AutoCloseable {
     private final ByteBuffer run;
     private volatile boolean unmapped;
 
-    private Pending pending = Pending.NONE;
-    private int pendingOffset;
-    private int pendingLength;
+    private final KvmRunDecoder exits;
 
     private final Object kickLock = new Object();
     private int boundPid;
@@ -76,6 +72,7 @@ public final class VcpuFd implements AutoCloseable {
         this.runAddress = runAddress;
         this.runSize = runSize;
         this.run = MemoryIO.getInstance().newDirectByteBuffer(runAddress, runSize).order(ByteOrder.LITTLE_ENDIAN);
+        this.exits = new KvmRunDecoder(run, "vCPU " + id);
     }
 
     static VcpuFd create(int fd, int id, int mmapSize) {
@@ -113,71 +110,7 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     private VcpuExit decode() {
-        int reason = run.getInt(KvmRunLayout.EXIT_REASON);
-        pending = Pending.NONE;
-        switch (reason) {
-            case KvmRunLayout.KVM_EXIT_IO: {
-                int dir = run.get(KvmRunLayout.IO_DIRECTION);
-                int size = run.get(KvmRunLayout.IO_SIZE) & 0xFF;
-                int port = run.getShort(KvmRunLayout.IO_PORT) & 0xFFFF;
-                int count = run.getInt(KvmRunLayout.IO_COUNT);
-                long offset = run.getLong(KvmRunLayout.IO_DATA_OFFSET);
-                long len = (long) size * count;
-                if (offset < 0 || len < 0 || offset + len > runSize) {
-                    throw new IllegalStateException("KVM_EXIT_IO data outside kvm_run: offset %d, %d bytes"
-                            .formatted(offset, len));
-                }
-                if (dir == KvmRunLayout.KVM_EXIT_IO_OUT) {
-                    byte[] data = new byte[(int) len];
-                    run.get((int) offset, data);
-                    return new VcpuExit.IoOut(port, size, data);
-                }
-                pending = Pending.IO_IN;
-                pendingOffset = (int) offset;
-                pendingLength = (int) len;
-                return new VcpuExit.IoIn(port, size, count);
-            }
-            case KvmRunLayout.KVM_EXIT_MMIO: {
-                long addr = run.getLong(KvmRunLayout.MMIO_PHYS_ADDR);
-                int len = Math.min(run.getInt(KvmRunLayout.MMIO_LEN), 8);
-                if (run.get(KvmRunLayout.MMIO_IS_WRITE) != 0) {
-                    byte[] data = new byte[len];
-                    run.get(KvmRunLayout.MMIO_DATA, data);
-                    return new VcpuExit.MmioWrite(addr, data);
-                }
-                pending = Pending.MMIO_READ;
-                pendingOffset = KvmRunLayout.MMIO_DATA;
-                pendingLength = len;
-                return new VcpuExit.MmioRead(addr, len);
-            }
-            case KvmRunLayout.KVM_EXIT_HLT:
-                return VcpuExit.HLT;
-            case KvmRunLayout.KVM_EXIT_SHUTDOWN:
-                return VcpuExit.SHUTDOWN;
-            case KvmRunLayout.KVM_EXIT_INTR:
-                return VcpuExit.INTERRUPTED;
-            case KvmRunLayout.KVM_EXIT_FAIL_ENTRY:
-                return new VcpuExit.FailEntry(run.getLong(KvmRunLayout.FAIL_ENTRY_REASON),
-                        run.getInt(KvmRunLayout.FAIL_ENTRY_CPU));
-            case KvmRunLayout.KVM_EXIT_INTERNAL_ERROR:
-                return new VcpuExit.InternalError(run.getInt(KvmRunLayout.INTERNAL_SUBERROR),
-                        longs(KvmRunLayout.INTERNAL_DATA, run.getInt(KvmRunLayout.INTERNAL_NDATA)));
-            case KvmRunLayout.KVM_EXIT_SYSTEM_EVENT: {
-                // Before KVM_CAP_SYSTEM_EVENT_DATA, ndata was padding (0) and data[0] held the flags.
-                int ndata = run.getInt(KvmRunLayout.SYSTEM_EVENT_NDATA);
-                return new VcpuExit.SystemEvent(run.getInt(KvmRunLayout.SYSTEM_EVENT_TYPE),
-                        longs(KvmRunLayout.SYSTEM_EVENT_DATA, Math.max(ndata, 1)));
-            }
-            default:
-                return new VcpuExit.Unknown(reason);
-        }
-    }
-
-    private long[] longs(int offset, int n) {
-        int count = Math.max(0, Math.min(n, KvmRunLayout.INTERNAL_MAX_DATA));
-        long[] out = new long[count];
-        for (int i = 0; i < count; i++) out[i] = run.getLong(offset + 8 * i);
-        return out;
+        return exits.decode();
     }
 
     /**
@@ -185,27 +118,12 @@ public final class VcpuFd implements AutoCloseable {
      * the requested length. KVM hands it to the guest at the start of the next {@link #run()}.
      */
     public void completeIo(byte[] data) {
-        if (pending == Pending.NONE) {
-            throw new IllegalStateException("completeIo: the last exit of vCPU " + id + " was not IoIn or MmioRead");
-        }
-        if (data.length != pendingLength) {
-            throw new IllegalArgumentException("completeIo: %d bytes given, the guest reads %d"
-                    .formatted(data.length, pendingLength));
-        }
-        run.put(pendingOffset, data);
-        pending = Pending.NONE;
+        exits.complete(data);
     }
 
     /** {@link #completeIo(byte[])} for reads of 1..8 bytes, little-endian, without an array. */
     public void completeIo(long value) {
-        if (pending == Pending.NONE) {
-            throw new IllegalStateException("completeIo: the last exit of vCPU " + id + " was not IoIn or MmioRead");
-        }
-        if (pendingLength > 8) {
-            throw new IllegalArgumentException("completeIo(long): the guest reads " + pendingLength + " bytes");
-        }
-        for (int i = 0; i < pendingLength; i++) run.put(pendingOffset + i, (byte) (value >>> (8 * i)));
-        pending = Pending.NONE;
+        exits.complete(value);
     }
 
     /** kvm_run.immediate_exit: when set, the next KVM_RUN returns EINTR at once (after completing I/O). */
