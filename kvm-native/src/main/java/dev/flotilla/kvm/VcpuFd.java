@@ -161,11 +161,14 @@ public final class VcpuFd implements AutoCloseable {
 
     /**
      * Kicks the bound thread out of KVM_RUN (or makes its next KVM_RUN return at once): the run
-     * returns {@link VcpuExit.Interrupted}. Any thread. Returns false if no thread is bound.
+     * returns {@link VcpuExit.Interrupted}. Any thread. Returns false (and sends nothing) if no thread
+     * is bound or the bound thread has died.
      */
     public boolean kick() {
         synchronized (kickLock) {
-            if (boundTid == 0) return false;
+            // A thread that died without unbinding: its tid may be reused by a thread that does not
+            // block the signal, and a delivered RT signal with no handler ends the process.
+            if (boundTid == 0 || !boundThread.isAlive()) return false;
             KickSignal.send(boundPid, boundTid);
             return true;
         }
