@@ -168,6 +168,63 @@ public final class VmFd implements AutoCloseable {
         }
     }
 
+    /**
+     * KVM_GET_IRQCHIP for one chip ({@code KvmStructs.KVM_IRQCHIP_PIC_MASTER}, {@code _PIC_SLAVE},
+     * {@code _IOAPIC}): the whole 520-byte {@code struct kvm_irqchip}, chip id included, for snapshots.
+     */
+    public byte[] getIrqchip(int chipId) {
+        try (NativeStruct s = new NativeStruct(KvmStructs.KVM_IRQCHIP_SIZE)) {
+            s.buffer().putInt(0, chipId);
+            Native.ioctl(fd.get(), KvmIoctls.KVM_GET_IRQCHIP, s.address(), "KVM_GET_IRQCHIP(" + chipId + ")");
+            return copy(s);
+        }
+    }
+
+    /** KVM_SET_IRQCHIP with a blob from {@link #getIrqchip} (it names its chip). */
+    public void setIrqchip(byte[] irqchip) {
+        setRaw(KvmIoctls.KVM_SET_IRQCHIP, KvmStructs.KVM_IRQCHIP_SIZE, irqchip, "KVM_SET_IRQCHIP");
+    }
+
+    /** KVM_GET_PIT2: the in-kernel PIT's state (112 bytes). */
+    public byte[] getPit2() {
+        return getRaw(KvmIoctls.KVM_GET_PIT2, KvmStructs.KVM_PIT_STATE2_SIZE, "KVM_GET_PIT2");
+    }
+
+    public void setPit2(byte[] pit) {
+        setRaw(KvmIoctls.KVM_SET_PIT2, KvmStructs.KVM_PIT_STATE2_SIZE, pit, "KVM_SET_PIT2");
+    }
+
+    /** KVM_GET_CLOCK: the kvmclock as {@code struct kvm_clock_data} (clock ns at offset 0). */
+    public byte[] getClock() {
+        return getRaw(KvmIoctls.KVM_GET_CLOCK, KvmStructs.KVM_CLOCK_DATA_SIZE, "KVM_GET_CLOCK");
+    }
+
+    /** KVM_SET_CLOCK; only clock (offset 0) and flags (offset 8) are honoured by the kernel. */
+    public void setClock(byte[] clock) {
+        setRaw(KvmIoctls.KVM_SET_CLOCK, KvmStructs.KVM_CLOCK_DATA_SIZE, clock, "KVM_SET_CLOCK");
+    }
+
+    private byte[] getRaw(long req, int size, String call) {
+        try (NativeStruct s = new NativeStruct(size)) {
+            Native.ioctl(fd.get(), req, s.address(), call);
+            return copy(s);
+        }
+    }
+
+    private void setRaw(long req, int size, byte[] data, String call) {
+        if (data.length != size) throw new IllegalArgumentException(call + " takes " + size + " bytes, got " + data.length);
+        try (NativeStruct s = new NativeStruct(size)) {
+            s.buffer().put(0, data);
+            Native.ioctl(fd.get(), req, s.address(), call);
+        }
+    }
+
+    private static byte[] copy(NativeStruct s) {
+        byte[] out = new byte[s.size()];
+        s.buffer().get(0, out);
+        return out;
+    }
+
     /** KVM_CHECK_EXTENSION on the VM fd (some answers are per VM). */
     public int checkExtension(int cap) {
         return Native.ioctl(fd.get(), KvmIoctls.KVM_CHECK_EXTENSION, cap, "KVM_CHECK_EXTENSION(" + cap + ")");

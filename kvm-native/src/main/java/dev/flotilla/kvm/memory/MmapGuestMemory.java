@@ -5,13 +5,17 @@ import dev.flotilla.kvm.sys.LibC;
 import dev.flotilla.kvm.sys.Native;
 import dev.flotilla.kvm.sys.NativeException;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Guest RAM for KVM: one anonymous private mapping per region (MAP_NORESERVE, so untouched pages cost
- * nothing), seen through direct ByteBuffers of at most 1 GiB. The host addresses go to
+ * Guest RAM for KVM: one private mapping per region (MAP_NORESERVE, so untouched pages cost nothing),
+ * anonymous for a new VM or copy-on-write from a snapshot's memory file, seen through direct
+ * ByteBuffers of at most 1 GiB. The host addresses go to
  * KVM_SET_USER_MEMORY_REGION ({@code VmFd.registerMemory}).
  * <p>Lifetime: {@link #close()} unmaps at once (no reliance on GC) and is idempotent; any access after
  * it throws {@link IllegalStateException}. The check is one volatile read, so it cannot stop an
@@ -32,10 +36,40 @@ public final class MmapGuestMemory extends ChunkedGuestMemory implements AutoClo
     }
 
     /**
-     * Maps each region (sizes and starts must be page aligned; regions sorted and not overlapping).
-     * On failure everything mapped so far is unmapped again.
+     * Maps each region as fresh zeroed anonymous memory (sizes and starts page aligned; regions must
+     * not overlap). On failure everything mapped so far is unmapped again.
      */
     public static MmapGuestMemory allocate(List<Region> regions) {
+        return map(regions, -1, "anonymous");
+    }
+
+    /**
+     * Maps the regions copy-on-write from {@code file}, laid out back to back in guest-address order
+     * from file offset 0 (the snapshot memory-file layout). Pages are read lazily on first touch;
+     * guest writes go to private copies and never reach the file. The file may be closed or replaced
+     * afterwards; the mapping keeps its own reference.
+     */
+    public static MmapGuestMemory mapFile(List<Region> regions, Path file) {
+        long need = regions.stream().mapToLong(Region::size).sum();
+        long have;
+        try {
+            have = Files.size(file);
+        } catch (IOException e) {
+            throw new GuestMemoryException("cannot read memory file " + file + ": " + e.getMessage());
+        }
+        if (have < need) {
+            throw new GuestMemoryException("memory file %s has %d bytes, the regions need %d".formatted(file, have, need));
+        }
+        int fd = Native.libc().open(file.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (fd < 0) throw NativeException.of("open(" + file + ")", Native.errno());
+        try {
+            return map(regions, fd, file.toString());
+        } finally {
+            Native.closeQuietly(fd);
+        }
+    }
+
+    private static MmapGuestMemory map(List<Region> regions, int fd, String source) {
         List<Region> sorted = new ArrayList<>(regions);
         sorted.sort((a, b) -> a.start().compareTo(b.start()));
         for (Region r : sorted) {
@@ -47,16 +81,18 @@ public final class MmapGuestMemory extends ChunkedGuestMemory implements AutoClo
         LibC libc = Native.libc();
         long[] bases = new long[sorted.size()];
         List<ByteBuffer> chunks = new ArrayList<>();
+        int flags = LibC.MAP_PRIVATE | LibC.MAP_NORESERVE | (fd < 0 ? LibC.MAP_ANONYMOUS : 0);
+        long fileOffset = 0;
         try {
             for (int i = 0; i < sorted.size(); i++) {
                 Region r = sorted.get(i);
-                long addr = libc.mmap(null, r.size(), LibC.PROT_READ | LibC.PROT_WRITE,
-                        LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+                long addr = libc.mmap(null, r.size(), LibC.PROT_READ | LibC.PROT_WRITE, flags, fd, fd < 0 ? 0 : fileOffset);
                 if (addr == LibC.MAP_FAILED) {
-                    throw NativeException.of("mmap(guest RAM %s, %d MiB)".formatted(r.start(), r.size() >> 20),
+                    throw NativeException.of("mmap(guest RAM %s, %d MiB, %s)".formatted(r.start(), r.size() >> 20, source),
                             Native.errno());
                 }
                 bases[i] = addr;
+                fileOffset += r.size();
                 long off = 0;
                 for (int size : chunkSizes(r)) {
                     chunks.add(MemoryIO.getInstance().newDirectByteBuffer(addr + off, size));

@@ -44,8 +44,8 @@ public final class KvmIoctls {
     public static final long KVM_SET_IDENTITY_MAP_ADDR = iow(0x48, 8);             // __u64
     public static final long KVM_CREATE_IRQCHIP = io(0x60);
     public static final long KVM_IRQ_LINE = iow(0x61, KvmStructs.KVM_IRQ_LEVEL_SIZE);
-    public static final long KVM_GET_IRQCHIP = iowr(0x62, 520);                    // kvm_irqchip
-    public static final long KVM_SET_IRQCHIP = ior(0x63, 520);                     // sic: _IOR in the header
+    public static final long KVM_GET_IRQCHIP = iowr(0x62, KvmStructs.KVM_IRQCHIP_SIZE);
+    public static final long KVM_SET_IRQCHIP = ior(0x63, KvmStructs.KVM_IRQCHIP_SIZE); // sic: _IOR in the header
     public static final long KVM_CREATE_PIT = io(0x64);
     public static final long KVM_IRQ_LINE_STATUS = iowr(0x67, KvmStructs.KVM_IRQ_LEVEL_SIZE);
     public static final long KVM_REGISTER_COALESCED_MMIO = iow(0x67, 16);          // kvm_coalesced_mmio_zone
@@ -55,10 +55,10 @@ public final class KvmIoctls {
     public static final long KVM_CREATE_PIT2 = iow(0x77, KvmStructs.KVM_PIT_CONFIG_SIZE);
     public static final long KVM_SET_BOOT_CPU_ID = io(0x78);
     public static final long KVM_IOEVENTFD = iow(0x79, KvmStructs.KVM_IOEVENTFD_SIZE);
-    public static final long KVM_SET_CLOCK = iow(0x7b, 48);                        // kvm_clock_data
-    public static final long KVM_GET_CLOCK = ior(0x7c, 48);
-    public static final long KVM_GET_PIT2 = ior(0x9f, 112);                        // kvm_pit_state2
-    public static final long KVM_SET_PIT2 = iow(0xa0, 112);
+    public static final long KVM_SET_CLOCK = iow(0x7b, KvmStructs.KVM_CLOCK_DATA_SIZE);
+    public static final long KVM_GET_CLOCK = ior(0x7c, KvmStructs.KVM_CLOCK_DATA_SIZE);
+    public static final long KVM_GET_PIT2 = ior(0x9f, KvmStructs.KVM_PIT_STATE2_SIZE);
+    public static final long KVM_SET_PIT2 = iow(0xa0, KvmStructs.KVM_PIT_STATE2_SIZE);
     public static final long KVM_ENABLE_CAP = iow(0xa3, 104);                      // kvm_enable_cap
     public static final long KVM_SIGNAL_MSI = iow(0xa5, KvmStructs.KVM_MSI_SIZE);
 
@@ -83,15 +83,15 @@ public final class KvmIoctls {
     public static final long KVM_SET_MP_STATE = iow(0x99, KvmStructs.KVM_MP_STATE_SIZE);
     public static final long KVM_NMI = io(0x9a);
     public static final long KVM_SET_GUEST_DEBUG = iow(0x9b, 72);                  // kvm_guest_debug
-    public static final long KVM_GET_VCPU_EVENTS = ior(0x9f, 64);                  // kvm_vcpu_events
-    public static final long KVM_SET_VCPU_EVENTS = iow(0xa0, 64);
-    public static final long KVM_GET_DEBUGREGS = ior(0xa1, 128);                   // kvm_debugregs
-    public static final long KVM_SET_DEBUGREGS = iow(0xa2, 128);
+    public static final long KVM_GET_VCPU_EVENTS = ior(0x9f, KvmStructs.KVM_VCPU_EVENTS_SIZE);
+    public static final long KVM_SET_VCPU_EVENTS = iow(0xa0, KvmStructs.KVM_VCPU_EVENTS_SIZE);
+    public static final long KVM_GET_DEBUGREGS = ior(0xa1, KvmStructs.KVM_DEBUGREGS_SIZE);
+    public static final long KVM_SET_DEBUGREGS = iow(0xa2, KvmStructs.KVM_DEBUGREGS_SIZE);
     public static final long KVM_SET_TSC_KHZ = io(0xa2);
     public static final long KVM_GET_TSC_KHZ = io(0xa3);
-    public static final long KVM_GET_XSAVE = ior(0xa4, 4096);                      // kvm_xsave
-    public static final long KVM_SET_XSAVE = iow(0xa5, 4096);
-    public static final long KVM_GET_XCRS = ior(0xa6, 392);                        // kvm_xcrs
-    public static final long KVM_SET_XCRS = iow(0xa7, 392);
+    public static final long KVM_GET_XSAVE = ior(0xa4, KvmStructs.KVM_XSAVE_SIZE);
+    public static final long KVM_SET_XSAVE = iow(0xa5, KvmStructs.KVM_XSAVE_SIZE);
+    public static final long KVM_GET_XCRS = ior(0xa6, KvmStructs.KVM_XCRS_SIZE);
+    public static final long KVM_SET_XCRS = iow(0xa7, KvmStructs.KVM_XCRS_SIZE);
     public static final long KVM_KVMCLOCK_CTRL = io(0xad);
 }

@@ -81,6 +81,19 @@ public final class KvmStructs {
         b.putInt(0, 8).putLong(4, kernelSigset);
     }
 
+    // Opaque state blobs a snapshot saves and restores as they are.
+    public static final int KVM_VCPU_EVENTS_SIZE = 64;
+    public static final int KVM_XSAVE_SIZE = 4096;
+    public static final int KVM_XCRS_SIZE = 392;
+    public static final int KVM_DEBUGREGS_SIZE = 128;
+    /** struct kvm_irqchip { u32 chip_id; u32 pad; union { char dummy[512]; ... } chip; }. */
+    public static final int KVM_IRQCHIP_SIZE = 520;
+    public static final int KVM_IRQCHIP_PIC_MASTER = 0;
+    public static final int KVM_IRQCHIP_PIC_SLAVE = 1;
+    public static final int KVM_IRQCHIP_IOAPIC = 2;
+    public static final int KVM_PIT_STATE2_SIZE = 112;
+    public static final int KVM_CLOCK_DATA_SIZE = 48;
+
     // KVM_MP_STATE values
     public static final int KVM_MP_STATE_RUNNABLE = 0;
     public static final int KVM_MP_STATE_UNINITIALIZED = 1;

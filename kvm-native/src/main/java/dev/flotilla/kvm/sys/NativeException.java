@@ -10,10 +10,17 @@ public final class NativeException extends RuntimeException {
     private final String call;
     private final int errno;
 
+    /** {@code errno} 0 means the call returned but did not do what was asked; {@code hint} then says what. */
     public NativeException(String call, int errno, String hint) {
-        super(call + " failed: " + Errno.describe(errno) + (hint == null || hint.isEmpty() ? "" : " — " + hint));
+        super(message(call, errno, hint));
         this.call = call;
         this.errno = errno;
+    }
+
+    private static String message(String call, int errno, String hint) {
+        boolean hasHint = hint != null && !hint.isEmpty();
+        if (errno == 0) return call + " failed" + (hasHint ? ": " + hint : "");
+        return call + " failed: " + Errno.describe(errno) + (hasHint ? " — " + hint : "");
     }
 
     /** An exception for {@code call} with the standard hint for that call and errno, if there is one. */

@@ -109,6 +109,14 @@ class KvmHeaderTest {
         check("kvm_translation.valid", KvmStructs.KVM_TRANSLATION_VALID, "offsetof(struct kvm_translation, valid)");
         check("sizeof kvm_msi", KvmStructs.KVM_MSI_SIZE, "sizeof(struct kvm_msi)");
         check("kvm_signal_mask.sigset", 4, "offsetof(struct kvm_signal_mask, sigset)");
+        check("sizeof kvm_vcpu_events", KvmStructs.KVM_VCPU_EVENTS_SIZE, "sizeof(struct kvm_vcpu_events)");
+        check("sizeof kvm_xsave", KvmStructs.KVM_XSAVE_SIZE, "sizeof(struct kvm_xsave)");
+        check("sizeof kvm_xcrs", KvmStructs.KVM_XCRS_SIZE, "sizeof(struct kvm_xcrs)");
+        check("sizeof kvm_debugregs", KvmStructs.KVM_DEBUGREGS_SIZE, "sizeof(struct kvm_debugregs)");
+        check("sizeof kvm_irqchip", KvmStructs.KVM_IRQCHIP_SIZE, "sizeof(struct kvm_irqchip)");
+        check("KVM_IRQCHIP_IOAPIC", KvmStructs.KVM_IRQCHIP_IOAPIC, "KVM_IRQCHIP_IOAPIC");
+        check("sizeof kvm_pit_state2", KvmStructs.KVM_PIT_STATE2_SIZE, "sizeof(struct kvm_pit_state2)");
+        check("sizeof kvm_clock_data", KvmStructs.KVM_CLOCK_DATA_SIZE, "sizeof(struct kvm_clock_data)");
         check("KVM_MP_STATE_HALTED", KvmStructs.KVM_MP_STATE_HALTED, "KVM_MP_STATE_HALTED");
 
         check("kvm_run.immediate_exit", KvmRunLayout.IMMEDIATE_EXIT, "offsetof(struct kvm_run, immediate_exit)");
