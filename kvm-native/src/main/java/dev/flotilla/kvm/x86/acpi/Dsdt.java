@@ -62,6 +62,7 @@ public final class Dsdt {
         return device("V%03d".formatted(slot.index()),
                 name("_HID", string(VIRTIO_MMIO_HID)),
                 name("_UID", integer(slot.index())),
+                name("_CCA", integer(1)),   // DMA is cache-coherent (what Firecracker declares too)
                 name("_CRS", ResourceTemplate.of(
                         ResourceTemplate.memory32Fixed(true, slot.base().value(), slot.size()),
                         ResourceTemplate.interrupt(true, true, false, false, slot.gsi()))));

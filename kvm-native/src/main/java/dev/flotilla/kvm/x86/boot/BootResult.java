@@ -13,12 +13,22 @@ import java.util.Optional;
  * registers, MSRs and LAPIC LINT set-up. The same for every vCPU: with the in-kernel irqchip only the
  * BSP runs from here; APs wait for INIT/SIPI, which reset them anyway.
  *
+ * <p>Per vCPU, in Firecracker's order: KVM_SET_CPUID2 ({@code CpuidPolicy.forVcpu}), KVM_SET_MSRS
+ * ({@link #bootMsrs()}), KVM_SET_REGS ({@link #bootRegs()}), KVM_SET_FPU ({@link #FPU_FCW},
+ * {@link #FPU_MXCSR}), KVM_SET_SREGS ({@link #configureSregs}), then KVM_GET_LAPIC →
+ * {@link #configureLapicLint} → KVM_SET_LAPIC.
+ *
  * @param protocol the protocol actually used (never AUTO)
  * @param entry    where the vCPU starts (RIP)
  * @param rsdp     the ACPI RSDP, as handed to the kernel
  */
 public record BootResult(BootProtocol protocol, GuestAddress entry, GuestAddress rsdp,
                          Optional<LoadedInitrd> initrd) {
+
+    /** x87 control word at boot: all exceptions masked, 64-bit precision (the FNINIT value). */
+    public static final int FPU_FCW = 0x37f;
+    /** SSE control/status at boot: all exceptions masked (the reset value). */
+    public static final int FPU_MXCSR = 0x1f80;
 
     public BootResult {
         if (protocol == BootProtocol.AUTO) throw new IllegalArgumentException("a boot result has a concrete protocol");

@@ -27,13 +27,20 @@ public final class BzImageLoader {
                 && u32(prefix, SetupHeader.HEADER) == SetupHeader.HEADER_MAGIC;
     }
 
-    public static KernelImage load(GuestMemory mem, ImageFile file) throws KernelLoadException {
+    /** Loads {@code image}, which must be a bzImage (use {@link KernelLoader} to detect the format). */
+    public static KernelImage load(GuestMemory mem, java.nio.file.Path image) throws KernelLoadException {
+        try (ImageFile file = ImageFile.open(image, "kernel image")) {
+            return load(mem, file);
+        }
+    }
+
+    static KernelImage load(GuestMemory mem, ImageFile file) throws KernelLoadException {
         String p = "kernel image " + file.path();
-        if (file.size() < SetupHeader.VERSION + 2) throw file.truncated("the setup header", 0, SetupHeader.VERSION + 2);
         byte[] prefix = file.read(0, (int) Math.min(HEADER_READ, file.size()), "the setup header");
         if (!matches(prefix)) {
             throw new KernelLoadException(p + ": not a bzImage (no 0xAA55 boot flag and 'HdrS' magic at 0x1fe/0x202)");
         }
+        if (prefix.length < SetupHeader.VERSION + 2) throw file.truncated("the setup header", 0, SetupHeader.VERSION + 2);
         int version = u16(prefix, SetupHeader.VERSION);
         if (version < MIN_VERSION) {
             throw new KernelLoadException(("%s: boot protocol %d.%02d is too old (2.06 or newer needed, Linux 2.6.22+);"

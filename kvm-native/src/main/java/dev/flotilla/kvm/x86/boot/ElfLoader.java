@@ -35,7 +35,14 @@ public final class ElfLoader {
         return prefix.length >= 4 && prefix[0] == 0x7f && prefix[1] == 'E' && prefix[2] == 'L' && prefix[3] == 'F';
     }
 
-    public static KernelImage load(GuestMemory mem, ImageFile file) throws KernelLoadException {
+    /** Loads {@code image}, which must be an ELF vmlinux (use {@link KernelLoader} to detect the format). */
+    public static KernelImage load(GuestMemory mem, java.nio.file.Path image) throws KernelLoadException {
+        try (ImageFile file = ImageFile.open(image, "kernel image")) {
+            return load(mem, file);
+        }
+    }
+
+    static KernelImage load(GuestMemory mem, ImageFile file) throws KernelLoadException {
         String p = "kernel image " + file.path();
         ByteBuffer eh = le(file.read(0, EHDR_SIZE, "the ELF header"));
         if (!matches(eh.array())) throw new KernelLoadException(p + ": not an ELF file (bad magic)");

@@ -10,7 +10,7 @@ import java.util.List;
  * its APIC ID and a topology of {@code vcpuCount} single-threaded cores in one package, consistent
  * across leaves 1, 4, 0xB and 0x1F; the hypervisor bit; no performance monitoring (leaf 0xA zero, no
  * turbo/energy-bias in leaf 6); AMD extended-topology and core perf-counter bits cleared in 0x80000001
- * (nothing behind them is emulated). Everything else, the KVM signature leaf included, passes through.
+ * (nothing behind them is emulated), and on AMD the core count in 0x80000008. Everything else, the KVM signature leaf included, passes through.
  * Pure: the same inputs give the same table.
  */
 public final class CpuidPolicy {
@@ -23,6 +23,9 @@ public final class CpuidPolicy {
     public static final int LEAF_V2_EXT_TOPOLOGY = 0x1f;
     public static final int LEAF_HYPERVISOR = 0x4000_0000;
     public static final int LEAF_EXT_FEATURES = 0x8000_0001;
+    public static final int LEAF_ADDRESS_SIZES = 0x8000_0008;
+    /** "AuthenticAMD" in leaf 0 EBX (the first four characters; Hygon's is "Hygo"). */
+    static final int AMD_EBX = 0x6874_7541, HYGON_EBX = 0x6f67_7948;
 
     public static final int ECX_HYPERVISOR = 1 << 31;
     public static final int ECX_TSC_DEADLINE = 1 << 24;
@@ -41,6 +44,8 @@ public final class CpuidPolicy {
         if (vcpuIndex < 0 || vcpuIndex >= vcpuCount) {
             throw new IllegalArgumentException("vCPU index %d outside 0..%d".formatted(vcpuIndex, vcpuCount - 1));
         }
+        boolean amd = supported.stream().anyMatch(e -> e.function() == 0
+                && (e.ebx() == AMD_EBX || e.ebx() == HYGON_EBX));
         List<CpuidEntry> out = new ArrayList<>(supported.size() + 4);
         boolean topologyDone = false, v2TopologyDone = false;
         for (CpuidEntry e : supported) {
@@ -60,6 +65,7 @@ public final class CpuidPolicy {
                 }
                 case LEAF_EXT_FEATURES -> out.add(e.withRegs(e.eax(), e.ebx(),
                         e.ecx() & ~(EXT_ECX_TOPOEXT | EXT_ECX_PERFCTR_CORE), e.edx()));
+                case LEAF_ADDRESS_SIZES -> out.add(amd ? amdCoreCount(e, vcpuCount) : e);
                 default -> out.add(e);
             }
         }
@@ -82,12 +88,23 @@ public final class CpuidPolicy {
         return e.withRegs(eax, e.ebx(), e.ecx(), e.edx());
     }
 
+    /** AMD leaf 0x80000008 ECX: NC (cores - 1) in bits 7:0, ApicIdCoreIdSize in bits 15:12. */
+    private static CpuidEntry amdCoreCount(CpuidEntry e, int count) {
+        int ecx = (e.ecx() & ~0xf0ff) | (coreShift(count) << 12) | ((count - 1) & 0xff);
+        return e.withRegs(e.eax(), e.ebx(), ecx, e.edx());
+    }
+
+    /** Bits of APIC ID that number the cores: ceil(log2(count)). */
+    static int coreShift(int count) {
+        return 32 - Integer.numberOfLeadingZeros(Math.max(count - 1, 0));
+    }
+
     /**
      * Leaf 0xB/0x1F subleaves: 0 = SMT (1 thread, shift 0), 1 = core (count cores, shift = bits for
      * count), 2 = invalid terminator. EDX is the x2APIC ID = vCPU index everywhere.
      */
     static List<CpuidEntry> topology(int leaf, int index, int count) {
-        int coreShift = 32 - Integer.numberOfLeadingZeros(Math.max(count - 1, 0));
+        int coreShift = coreShift(count);
         int flags = CpuidEntry.FLAG_SIGNIFICANT_INDEX;
         return List.of(
                 new CpuidEntry(leaf, 0, flags, 0, 1, (TOPOLOGY_LEVEL_SMT << 8), index),

@@ -103,13 +103,15 @@ class AmlWriterTest {
 
     @Test
     void virtioDeviceMatchesHandAssembledBytes() {
-        // Device (V000) { Name (_HID, "LNRO0005") Name (_UID, Zero)
+        // Device (V000) { Name (_HID, "LNRO0005") Name (_UID, Zero) Name (_CCA, One)
         //   Name (_CRS, ResourceTemplate () { Memory32Fixed (ReadWrite, 0xC0001000, 0x00001000)
         //                                     Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive) {5} }) }
+        // The body is 63 bytes, so the device's PkgLength just needs its 2-byte form: 63 + 2 = 0x041.
         byte[] expected = bytes(
-                0x5b, 0x82, 0x3a, 'V', '0', '0', '0',
+                0x5b, 0x82, 0x41, 0x04, 'V', '0', '0', '0',
                 0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
                 0x08, '_', 'U', 'I', 'D', 0x00,
+                0x08, '_', 'C', 'C', 'A', 0x01,
                 0x08, '_', 'C', 'R', 'S',
                 0x11, 0x1a, 0x0a, 0x17,
                 0x86, 0x09, 0x00, 0x01, 0x00, 0x10, 0x00, 0xc0, 0x00, 0x10, 0x00, 0x00,

@@ -29,4 +29,19 @@ class KernelLoaderTest {
         assertTrue(assertThrows(KernelLoadException.class, () -> KernelLoader.load(mem, missing))
                 .getMessage().contains("cannot open"));
     }
+
+    @Test
+    void formatSpecificLoadersRefuseTheOtherFormat() throws Exception {
+        Path bz = TestImages.write(dir, "bzImage", new TestImages.BzImage().build());
+        Path elf = TestImages.write(dir, "vmlinux", new TestImages.Elf().seg(0x10_0000, new byte[16], 16)
+                .build());
+        assertTrue(assertThrows(KernelLoadException.class, () -> ElfLoader.load(mem, bz))
+                .getMessage().contains("not an ELF file (bad magic)"));
+        assertTrue(assertThrows(KernelLoadException.class, () -> BzImageLoader.load(mem, elf))
+                .getMessage().contains("not a bzImage"));
+        var elfImage = new TestImages.Elf().seg(0x10_0000, new byte[16], 16);
+        elfImage.entry = 0x10_0000;
+        assertEquals(KernelImage.Format.ELF,
+                ElfLoader.load(mem, TestImages.write(dir, "ok", elfImage.build())).format());
+    }
 }

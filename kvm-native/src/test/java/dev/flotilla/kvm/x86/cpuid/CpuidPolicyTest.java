@@ -94,4 +94,17 @@ class CpuidPolicyTest {
         assertThrows(IllegalArgumentException.class, () -> CpuidPolicy.forVcpu(SUPPORTED, 2, 2));
         assertThrows(IllegalArgumentException.class, () -> CpuidPolicy.forVcpu(SUPPORTED, 0, 0));
     }
+
+    @Test
+    void amdCoreCountIsSetOnlyOnAmd() {
+        List<CpuidEntry> amd = List.of(
+                new CpuidEntry(0x0, 0, 0, 0x10, 0x68747541, 0x444d4163, 0x69746e65),
+                new CpuidEntry(0x8000_0008, 0, 0, 0x3030, 0, 0x0000_700f, 0));
+        CpuidEntry e = find(CpuidPolicy.forVcpu(amd, 1, 6), 0x8000_0008, 0);
+        assertEquals(5, e.ecx() & 0xff, "NC = cores - 1");
+        assertEquals(3, (e.ecx() >>> 12) & 0xf, "ApicIdCoreIdSize for 6 cores");
+        assertEquals(0x3030, e.eax());
+        List<CpuidEntry> intel = List.of(SUPPORTED.get(0), new CpuidEntry(0x8000_0008, 0, 0, 0x3027, 0, 0, 0));
+        assertEquals(intel.get(1), find(CpuidPolicy.forVcpu(intel, 1, 6), 0x8000_0008, 0));
+    }
 }
