@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * @param id            the VM's name in the fleet and in {@code /vms/{id}}: 1 to 64 of [A-Za-z0-9_-]
  * @param machineConfig vCPUs, memory and CPU model
  * @param bootSource    kernel, initrd and command line
+ * @param devices       virtio devices ({@link VmDevices#NONE} for none)
  */
-public record VmSpec(String id, MachineConfig machineConfig, BootSource bootSource) {
+public record VmSpec(String id, MachineConfig machineConfig, BootSource bootSource, VmDevices devices) {
 
     /** Also what keeps an id safe in a URL path, a file name, a thread name and a metric tag. */
     public static final Pattern ID_PATTERN = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
@@ -28,6 +29,12 @@ public record VmSpec(String id, MachineConfig machineConfig, BootSource bootSour
             throw new InvalidConfigException("boot-source", "VM '" + id + "' has no boot source: give a kernel "
                     + "image path");
         }
+        if (devices == null) devices = VmDevices.NONE;
+    }
+
+    /** A VM without virtio devices. */
+    public VmSpec(String id, MachineConfig machineConfig, BootSource bootSource) {
+        this(id, machineConfig, bootSource, VmDevices.NONE);
     }
 
     /** A VM with Firecracker's default machine configuration. */
