@@ -1,0 +1,68 @@
+package dev.flotilla.fleet;
+
+import dev.flotilla.vm.config.BootSource;
+import dev.flotilla.vm.config.InvalidConfigException;
+import dev.flotilla.vm.config.MachineConfig;
+import dev.flotilla.vm.config.VmDevices;
+import dev.flotilla.vm.config.VmSpec;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What a user asked for: a VM's whole configuration (Firecracker's config-file body) plus the fleet's own
+ * fields (labels, restart policy). This is the desired state the fleet persists; a VM that is lost (host
+ * crash, process restart) is booted afresh from it. Before boot it may be incomplete (no boot source
+ * yet), which is how the Firecracker-style per-VM API builds it up resource by resource.
+ */
+public record VmDefinition(String id, MachineConfig machineConfig, Optional<BootSource> bootSource,
+                           VmDevices devices, Map<String, String> labels, RestartPolicy restartPolicy) {
+
+    private static final Pattern LABEL_KEY = Pattern.compile("^[a-zA-Z0-9_.-]{1,63}$");
+    public static final int MAX_LABELS = 32;
+
+    public VmDefinition {
+        VmSpec.checkId(id);
+        if (machineConfig == null) machineConfig = MachineConfig.DEFAULT;
+        if (bootSource == null) bootSource = Optional.empty();
+        if (devices == null) devices = VmDevices.NONE;
+        if (restartPolicy == null) restartPolicy = RestartPolicy.NEVER;
+        labels = Map.copyOf(labels == null ? Map.of() : labels);
+        if (labels.size() > MAX_LABELS) {
+            throw new InvalidConfigException("labels", labels.size() + " labels: at most " + MAX_LABELS + " are allowed");
+        }
+        labels.forEach((k, v) -> {
+            if (!LABEL_KEY.matcher(k).matches()) {
+                throw new InvalidConfigException("labels", "label key '" + k + "' is invalid: 1-63 of a-z, A-Z, 0-9, '_', '.', '-'");
+            }
+            if (v.length() > 256) throw new InvalidConfigException("labels", "label '" + k + "' has a value over 256 characters");
+        });
+    }
+
+    /** An empty definition: Firecracker's defaults, no boot source, no devices. */
+    public static VmDefinition empty(String id) {
+        return new VmDefinition(id, MachineConfig.DEFAULT, Optional.empty(), VmDevices.NONE, Map.of(), RestartPolicy.NEVER);
+    }
+
+    public boolean bootable() {
+        return bootSource.isPresent();
+    }
+
+    /** The spec a MicroVm boots from. */
+    public VmSpec toSpec() {
+        return new VmSpec(id, machineConfig, bootSource.orElseThrow(() -> new InvalidConfigException("boot-source",
+                "VM '" + id + "' has no boot source: PUT /vms/" + id + "/boot-source first")), devices);
+    }
+
+    public VmDefinition withMachineConfig(MachineConfig m) {
+        return new VmDefinition(id, m, bootSource, devices, labels, restartPolicy);
+    }
+
+    public VmDefinition withBootSource(BootSource b) {
+        return new VmDefinition(id, machineConfig, Optional.of(b), devices, labels, restartPolicy);
+    }
+
+    public VmDefinition withDevices(VmDevices d) {
+        return new VmDefinition(id, machineConfig, bootSource, d, labels, restartPolicy);
+    }
+}
