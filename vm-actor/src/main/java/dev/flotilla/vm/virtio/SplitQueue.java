@@ -187,8 +187,15 @@ public final class SplitQueue {
      * Completes the chain with head {@code headIndex}: writes a used element and publishes used.idx.
      *
      * @param written bytes the device wrote into the chain's writable part
+     * @throws IllegalArgumentException if {@code headIndex} is not a descriptor of this queue or
+     *         {@code written} is negative: a device bug, not a guest's
      */
     public void addUsed(int headIndex, int written) {
+        if (headIndex < 0 || headIndex >= size || written < 0) {
+            throw new IllegalArgumentException("SplitQueue.addUsed: queue " + index + " of size " + size
+                    + " cannot complete head " + headIndex + " with length " + written
+                    + "; pass the headIndex() of a popped chain and the bytes written to it");
+        }
         if (broken) {
             return;
         }
@@ -200,6 +207,18 @@ public final class SplitQueue {
         VarHandle.releaseFence();
         mem.writeU16(addr(usedRing + 2), Short.toUnsignedInt(nextUsed));
         metrics.recordUsed();
+    }
+
+    /**
+     * Completes {@code chain}, checking that the device does not claim to have written more than
+     * the driver offered (a guest trusts that length).
+     */
+    public void addUsed(DescriptorChain chain, int written) {
+        if (written > chain.writableLength()) {
+            throw new IllegalArgumentException("SplitQueue.addUsed: chain " + chain.headIndex() + " offers "
+                    + chain.writableLength() + " writable bytes, not the " + written + " the device reports");
+        }
+        addUsed(chain.headIndex(), written);
     }
 
     /**
