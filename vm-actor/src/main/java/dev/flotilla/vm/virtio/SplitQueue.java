@@ -140,6 +140,16 @@ public final class SplitQueue {
     }
 
     /**
+     * Continues a queue from a snapshot: the device had read the avail ring up to
+     * {@code nextAvail} and published used entries up to {@code nextUsed}. Call before any pop.
+     */
+    void restorePositions(int nextAvail, int nextUsed) {
+        this.nextAvail = (short) nextAvail;
+        this.lastSeenAvailIdx = (short) nextAvail;
+        this.nextUsed = (short) nextUsed;
+    }
+
+    /**
      * The next well-formed chain the driver made available, or empty if there is none (or the
      * queue is broken). Malformed chains met on the way are completed with length 0 and skipped.
      */

@@ -5,10 +5,13 @@ import static dev.flotilla.vm.virtio.MmioRegisters.*;
 import dev.flotilla.kvm.memory.GuestMemory;
 import dev.flotilla.vm.bus.BusDevice;
 import dev.flotilla.vm.bus.IrqTrigger;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The virtio-mmio (version 2) register file of one device slot, driving a {@link VirtioDevice}.
@@ -69,32 +72,6 @@ public final class VirtioMmioTransport implements BusDevice {
     private int interruptStatus;
     /** The running activation, for notification dispatch without the lock. */
     private volatile Activation running;
-
-    /** The registers the driver programs for one queue. */
-    private static final class QueueRegisters {
-        final int maxSize;
-        int size;
-        boolean ready;
-        long desc;
-        long driver;
-        long device;
-
-        QueueRegisters(int maxSize) {
-            this.maxSize = maxSize;
-        }
-
-        void clear() {
-            size = 0;
-            ready = false;
-            desc = 0;
-            driver = 0;
-            device = 0;
-        }
-
-        QueueLayout layout() {
-            return new QueueLayout(size, desc, driver, device);
-        }
-    }
 
     /** One DRIVER_OK..reset period; signals from a device that outlived it are dropped. */
     private final class Activation implements Interrupts {
@@ -294,7 +271,7 @@ public final class VirtioMmioTransport implements BusDevice {
         }
     }
 
-    private void writeQueue(int offset, java.util.function.Consumer<QueueRegisters> change) {
+    private void writeQueue(int offset, Consumer<QueueRegisters> change) {
         Optional<QueueRegisters> q = selectedQueue();
         if (q.isEmpty()) {
             invalid("queue register 0x" + Integer.toHexString(offset) + " written with QueueSel " + queueSel
@@ -385,6 +362,11 @@ public final class VirtioMmioTransport implements BusDevice {
     }
 
     private void activate() {
+        activate(null);
+    }
+
+    /** Starts the device; {@code positions} (from a snapshot) or null for fresh queues. */
+    private void activate(List<VirtioMmioState.Queue> positions) {
         if ((status.get() & DeviceStatus.NEEDS_RESET) != 0) {
             metrics.activationFailures.increment();
             events.refused("DRIVER_OK ignored: the device needs a reset first");
@@ -396,6 +378,9 @@ public final class VirtioMmioTransport implements BusDevice {
             if (queues[q].ready) {
                 ready[q] = new SplitQueue(q, queues[q].layout(), mem, features, queueMetrics[q],
                         this::onMalformedChain);
+                if (positions != null) {
+                    ready[q].restorePositions(positions.get(q).nextAvail(), positions.get(q).nextUsed());
+                }
             }
         }
         Activation a = new Activation(new ActivatedQueues(ready, features));
@@ -501,6 +486,79 @@ public final class VirtioMmioTransport implements BusDevice {
     private void violation(String what) {
         metrics.protocolViolations.increment();
         events.refused(what);
+    }
+
+    // ---- snapshots ----
+
+    /**
+     * The transport's state, for a snapshot. Take it with the vCPUs paused and the device's worker
+     * stopped, so ring positions are not moving.
+     */
+    public VirtioMmioState save() {
+        synchronized (lock) {
+            List<VirtioMmioState.Queue> qs = new ArrayList<>();
+            for (int q = 0; q < queues.length; q++) {
+                QueueRegisters r = queues[q];
+                SplitQueue live = activation != null && activation.queues.isReady(q) ? activation.queues.queue(q) : null;
+                qs.add(new VirtioMmioState.Queue(r.size, r.ready, r.desc, r.driver, r.device,
+                        live == null ? 0 : live.nextAvail(), live == null ? 0 : live.nextUsed()));
+            }
+            return new VirtioMmioState(device.deviceType(), status.get(), deviceFeaturesSel, driverFeaturesSel,
+                    driverFeatures, queueSel, interruptStatus(), configGeneration.get(), qs);
+        }
+    }
+
+    /**
+     * Rebuilds a transport from a snapshot around {@code device} (whose own state the caller has
+     * already restored). If the driver had the device running, its queues are rebuilt at the saved
+     * ring positions and the device is activated again.
+     *
+     * @throws IllegalArgumentException if the state does not fit the device (type or queue count)
+     *         or names queues outside {@code mem}: a snapshot from another VM or a corrupt file
+     */
+    public static VirtioMmioTransport restore(VirtioDevice device, GuestMemory mem, IrqTrigger irq,
+                                              TransportEvents events, VirtioMmioState state) {
+        VirtioMmioTransport t = new VirtioMmioTransport(device, mem, irq, events);
+        if (state.deviceType() != device.deviceType() || state.queues().size() != t.queues.length) {
+            throw new IllegalArgumentException("VirtioMmioTransport.restore: snapshot is of device type "
+                    + state.deviceType() + " with " + state.queues().size() + " queues, not type "
+                    + device.deviceType() + " with " + t.queues.length + "; restore each device from its own state");
+        }
+        synchronized (t.lock) {
+            for (int q = 0; q < t.queues.length; q++) {
+                VirtioMmioState.Queue s = state.queues().get(q);
+                QueueRegisters r = t.queues[q];
+                r.size = s.size();
+                r.desc = s.desc();
+                r.driver = s.driver();
+                r.device = s.device();
+                if (s.ready()) {
+                    Optional<String> problem = r.layout().problem(mem, r.maxSize);
+                    if (problem.isPresent()) {
+                        throw new IllegalArgumentException("VirtioMmioTransport.restore: queue " + q + ": "
+                                + problem.get() + "; the snapshot does not match this guest memory");
+                    }
+                    r.ready = true;
+                }
+            }
+            t.deviceFeaturesSel = state.deviceFeaturesSel();
+            t.driverFeaturesSel = state.driverFeaturesSel();
+            t.driverFeatures = state.driverFeatures();
+            t.queueSel = state.queueSel();
+            t.configGeneration.set(state.configGeneration());
+            t.status.set(state.status());
+            synchronized (t.irqLock) {
+                t.interruptStatus = state.interruptStatus();
+            }
+            int st = state.status();
+            if ((st & DeviceStatus.DRIVER_OK) != 0 && (st & (DeviceStatus.NEEDS_RESET | DeviceStatus.FAILED)) == 0) {
+                t.activate(state.queues());
+            }
+        }
+        if (t.interruptStatus() != 0) {
+            irq.set(true);   // the guest had an interrupt pending: raise the line again
+        }
+        return t;
     }
 
     // ---- inspection ----

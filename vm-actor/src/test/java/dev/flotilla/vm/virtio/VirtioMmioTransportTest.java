@@ -405,4 +405,46 @@ class VirtioMmioTransportTest {
         assertEquals(1, t.queueMetrics(0).malformed(ChainFault.AVAIL_INDEX_JUMP));
         assertEquals(INT_CONFIG_CHANGE, r(INTERRUPT_STATUS));
     }
+
+    @Test
+    void snapshotRestoresRegistersAndRingPositionsAndReactivates() {
+        bringUp();
+        // Serve two requests on queue 0 so its positions are not at zero.
+        SplitQueue q0 = device.activated.queue(0);
+        for (int i = 0; i < 3; i++) {
+            mem.writeU64(dev.flotilla.kvm.memory.GuestAddress.of(0x1000 + 16L * i), 0x10000);
+            mem.writeU32(dev.flotilla.kvm.memory.GuestAddress.of(0x1000 + 16L * i + 8), 8);
+            mem.writeU16(dev.flotilla.kvm.memory.GuestAddress.of(0x2004 + 2L * i), i);
+        }
+        mem.writeU16(dev.flotilla.kvm.memory.GuestAddress.of(0x2002), 3);
+        q0.addUsed(q0.pop().orElseThrow(), 0);
+        q0.addUsed(q0.pop().orElseThrow(), 0);
+        device.irq.signalUsedBuffer(0);
+        device.irq.signalConfigChange();
+
+        VirtioMmioState saved = t.save();
+        assertEquals(2, saved.queues().get(0).nextAvail());
+        assertEquals(2, saved.queues().get(0).nextUsed());
+
+        FakeDevice fresh = new FakeDevice();
+        Line freshLine = new Line();
+        VirtioMmioTransport back = VirtioMmioTransport.restore(fresh, mem, freshLine, TransportEvents.NONE, saved);
+        assertTrue(back.isActivated());
+        assertEquals(1, fresh.activations);
+        assertEquals(r(STATUS), back.status());
+        assertEquals(r(CONFIG_GENERATION), back.configGeneration());
+        assertEquals(INT_USED_BUFFER | INT_CONFIG_CHANGE, back.interruptStatus());
+        assertTrue(freshLine.level(), "the pending interrupt is raised again");
+        assertEquals(t.negotiatedFeatures(), back.negotiatedFeatures());
+        assertEquals(2, fresh.activated.queue(0).pop().orElseThrow().headIndex(), "continues where it stopped");
+        assertEquals(3, back.save().queues().get(0).nextAvail(), "positions advance from the restored ones");
+    }
+
+    @Test
+    void snapshotOfAnotherDeviceIsRefused() {
+        VirtioMmioState saved = t.save();
+        VirtioMmioState wrong = new VirtioMmioState(9, saved.status(), 0, 0, 0, 0, 0, 0, saved.queues());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> VirtioMmioTransport.restore(new FakeDevice(), mem, line, TransportEvents.NONE, wrong));
+    }
 }
