@@ -370,6 +370,9 @@ public final class VirtioMmioTransport implements BusDevice {
         if ((status.get() & DeviceStatus.NEEDS_RESET) != 0) {
             metrics.activationFailures.increment();
             events.refused("DRIVER_OK ignored: the device needs a reset first");
+            if (positions == null) {
+                raise(INT_CONFIG_CHANGE);   // NEEDS_RESET predates DRIVER_OK: tell the now-running driver
+            }
             return;
         }
         long features = driverFeatures & offeredFeatures;

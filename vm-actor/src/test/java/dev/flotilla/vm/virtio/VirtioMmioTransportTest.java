@@ -202,6 +202,7 @@ class VirtioMmioTransportTest {
         assertTrue(refusals.get(0).contains("descriptor table"), refusals.toString());
         w(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK | NEEDS_RESET);
         assertFalse(t.isActivated(), "a device needing a reset does not start");
+        assertEquals(INT_CONFIG_CHANGE, r(INTERRUPT_STATUS), "the driver is told once it is running");
     }
 
     @Test
