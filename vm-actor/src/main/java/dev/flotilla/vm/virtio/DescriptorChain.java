@@ -3,6 +3,7 @@ package dev.flotilla.vm.virtio;
 import dev.flotilla.kvm.memory.GuestAddress;
 import dev.flotilla.kvm.memory.GuestMemory;
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -32,8 +33,9 @@ public final class DescriptorChain {
     DescriptorChain(GuestMemory mem, int headIndex, List<GuestSegment> readable, List<GuestSegment> writable) {
         this.mem = mem;
         this.headIndex = headIndex;
-        this.readable = List.copyOf(readable);
-        this.writable = List.copyOf(writable);
+        // The queue hands over lists it no longer touches: wrap rather than copy on the hot path.
+        this.readable = Collections.unmodifiableList(readable);
+        this.writable = Collections.unmodifiableList(writable);
         this.readableLength = total(readable);
         this.writableLength = total(writable);
     }

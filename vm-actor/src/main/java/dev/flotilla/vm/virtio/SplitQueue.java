@@ -368,7 +368,8 @@ public final class SplitQueue {
                 i = 0;
                 continue;
             }
-            if (len > 0 && !mem.isValid(addr(a), len)) {
+            // Zero-length buffers are checked too: a device may still take a slice at their address.
+            if (!mem.isValid(addr(a), len)) {
                 return refuse(head, ChainFault.BUFFER_OUT_OF_RAM, "buffer [0x" + Long.toHexString(a) + ", +" + len + ")");
             }
             total += len;

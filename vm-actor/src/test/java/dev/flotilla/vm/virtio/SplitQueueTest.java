@@ -251,6 +251,13 @@ class SplitQueueTest {
     }
 
     @Test
+    void zeroLengthBufferOutsideRamIsRefused() {
+        driver.desc(0, MEM_SIZE + 0x1000, 0, 0, 0);
+        driver.offer(0);
+        assertRefused(queue(), 0, ChainFault.BUFFER_OUT_OF_RAM);
+    }
+
+    @Test
     void readableAfterWritableIsRefused() {
         driver.desc(0, DATA, 4, DESC_F_WRITE | DESC_F_NEXT, 1);
         driver.desc(1, DATA, 4, 0, 0);
