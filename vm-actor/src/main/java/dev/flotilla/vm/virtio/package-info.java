@@ -29,6 +29,10 @@
  * bits a device might claim (packed ring, in-order, notification data, ring reset, shared memory
  * regions) are masked off.
  *
+ * <p>Snapshots: {@code VirtioMmioTransport.save()} gives a {@link dev.flotilla.vm.virtio.VirtioMmioState}
+ * (registers, queue set-ups, ring positions, pending interrupt bits); {@code restore(...)} rebuilds
+ * the transport around an already-restored device and re-activates it at the saved positions.
+ *
  * <p>Threads: vCPU threads for register accesses (serialised by the transport), one worker thread
  * per device for its queues (see SplitQueue for the memory fences between it and the guest).
  */
