@@ -17,9 +17,11 @@ public record BenchReport(MachineInfo machine, BenchOptions options, String kern
 
     /**
      * N sequential boots. {@code bootTimer} is empty for QEMU (it has no boot-timer device);
-     * {@code probeLine} is the time to the probe's {@code probe: cpus=} console line, which both have.
+     * {@code probeLine} is the time to the probe's {@code probe: cpus=} console line, which both have;
+     * {@code coldProbeLineMs} is that of the run's very first boot (first warm-up: cold JIT / page cache).
      */
-    public record Boot(int asked, Optional<Summary> bootTimer, Optional<Summary> probeLine, List<String> failures) {
+    public record Boot(int asked, Optional<Summary> bootTimer, Optional<Summary> probeLine,
+                       Optional<Double> coldProbeLineMs, List<String> failures) {
         public Boot {
             failures = List.copyOf(failures);
         }
@@ -36,8 +38,13 @@ public record BenchReport(MachineInfo machine, BenchOptions options, String kern
         }
     }
 
-    /** B VMs asked for at once; latencies are from the first request, in ms. */
-    public record Burst(int asked, Optional<Arrival> bootTimer, Optional<Arrival> probeLine, List<String> failures) {
+    /**
+     * B VMs asked for at once; arrivals are in ms from the first request. {@code timeline} (Flotilla only)
+     * says where each VM's time went, from its own request. {@code cpuMsPerVm}: host CPU time of the
+     * whole burst (Flotilla: this JVM, guest emulation included; QEMU: the reaped processes) over B.
+     */
+    public record Burst(int asked, Optional<Arrival> bootTimer, Optional<Arrival> probeLine,
+                        Optional<FlotillaTimeline> timeline, double cpuMsPerVm, List<String> failures) {
         public Burst {
             failures = List.copyOf(failures);
         }
@@ -55,6 +62,9 @@ public record BenchReport(MachineInfo machine, BenchOptions options, String kern
     public record FlotillaTimeline(Summary toBuildStart, Summary build, Summary buildEndToBootTimer,
                                    Summary actorBootMs) {}
 
-    /** One set-up phase of a VM, timed by calling the kvm-native / boot APIs directly. */
-    public record Phase(String name, Summary ms) {}
+    /**
+     * One set-up phase of a VM, timed by calling the kvm-native / boot APIs directly: wall-clock
+     * milliseconds, and the median of the calling thread's CPU milliseconds in it.
+     */
+    public record Phase(String name, Summary ms, double cpuMedianMs) {}
 }

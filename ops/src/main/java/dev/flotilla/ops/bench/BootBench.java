@@ -31,10 +31,13 @@ final class BootBench {
             FlotillaRuns flotilla = new FlotillaRuns(fleet);
 
             progress.phase("warm-up: " + options.warmup() + " boots each (Flotilla: JIT; QEMU: page cache)");
+            FlotillaRuns.Samples fWarm = new FlotillaRuns.Samples();
+            QemuRuns.Samples qWarm = new QemuRuns.Samples();
             for (int i = 0; i < options.warmup(); i++) {
-                flotilla.bootOnce(null);
-                qemu.ifPresent(q -> q.bootOnce(null));
+                flotilla.bootOnce(fWarm);
+                qemu.ifPresent(q -> q.bootOnce(qWarm));
             }
+            progress.phase("  warm-up probe-line ms: Flotilla " + fWarm.probeLine + (qemu.isPresent() ? ", QEMU " + qWarm.probeLine : ""));
 
             progress.phase("sequential boots: " + options.count() + " each, alternating Flotilla and QEMU");
             FlotillaRuns.Samples fs = new FlotillaRuns.Samples();
@@ -62,25 +65,31 @@ final class BootBench {
             List<BenchReport.Phase> phases = new ArrayList<>();
             if (options.phases() > 0) {
                 progress.phase("set-up phases: " + options.phases() + " VMs built and released by direct API calls");
-                Map<String, List<Double>> ms = SetupPhases.measure(fleet.kvm(), kernel, options.vcpus(),
+                Map<String, SetupPhases.Samples> ms = SetupPhases.measure(fleet.kvm(), kernel, options.vcpus(),
                         options.memMib(), options.phases(), progress);
-                ms.forEach((name, samples) -> {
-                    if (!samples.isEmpty()) phases.add(new BenchReport.Phase(name, Summary.of(samples)));
+                ms.forEach((name, s) -> {
+                    if (!s.wallMs().isEmpty()) {
+                        phases.add(new BenchReport.Phase(name, Summary.of(s.wallMs()), Summary.of(s.cpuMs()).median()));
+                    }
                 });
             }
 
             BenchReport.Peer f = new BenchReport.Peer("Flotilla",
-                    new BenchReport.Boot(options.count(), summary(fs.bootTimer), summary(fs.probeLine), fs.failures),
+                    new BenchReport.Boot(options.count(), summary(fs.bootTimer), summary(fs.probeLine),
+                            first(fWarm.probeLine), fs.failures),
                     Optional.of(fMem), Optional.of(fBurst));
             Optional<BenchReport.Peer> q = qemu.map(x -> new BenchReport.Peer("QEMU microvm",
-                    new BenchReport.Boot(options.count(), Optional.empty(), summary(qs.probeLine), qs.failures),
+                    new BenchReport.Boot(options.count(), Optional.empty(), summary(qs.probeLine),
+                            first(qWarm.probeLine), qs.failures),
                     qMem, qBurst));
-            Optional<BenchReport.FlotillaTimeline> timeline = fs.bootTimer.isEmpty() ? Optional.empty()
-                    : Optional.of(new BenchReport.FlotillaTimeline(Summary.of(fs.toBuildStart), Summary.of(fs.build),
-                    Summary.of(fs.buildEndToBootTimer), Summary.of(fs.actorBootMs)));
+            Optional<BenchReport.FlotillaTimeline> timeline = fs.timeline.summary();
             progress.phase("done");
             return new BenchReport(machine, options, kernel.toString(), f, q, timeline, phases);
         }
+    }
+
+    private static Optional<Double> first(List<Double> samples) {
+        return samples.isEmpty() ? Optional.empty() : Optional.of(samples.get(0));
     }
 
     private static Optional<Summary> summary(List<Double> samples) {

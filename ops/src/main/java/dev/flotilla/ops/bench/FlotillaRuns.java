@@ -21,11 +21,32 @@ final class FlotillaRuns {
     static final class Samples {
         final List<Double> bootTimer = new ArrayList<>();
         final List<Double> probeLine = new ArrayList<>();
-        final List<Double> toBuildStart = new ArrayList<>();
-        final List<Double> build = new ArrayList<>();
-        final List<Double> buildEndToBootTimer = new ArrayList<>();
-        final List<Double> actorBootMs = new ArrayList<>();
+        final TimelineSamples timeline = new TimelineSamples();
         final List<String> failures = new ArrayList<>();
+    }
+
+    /** Where each booted VM's time went, from the timestamps around VmBuilder and at the boot timer. */
+    static final class TimelineSamples {
+        private final List<Double> toBuildStart = new ArrayList<>();
+        private final List<Double> build = new ArrayList<>();
+        private final List<Double> buildEndToBootTimer = new ArrayList<>();
+        private final List<Double> actorBootMs = new ArrayList<>();
+
+        void add(FlotillaVm vm) {
+            Long bt = vm.bootTimer.getNow(null);
+            VmInfo end = vm.ended.getNow(null);
+            if (bt == null || end == null || vm.buildEndNanos == 0) return;
+            toBuildStart.add(vm.sinceRequestMs(vm.buildStartNanos));
+            build.add((vm.buildEndNanos - vm.buildStartNanos) / 1e6);
+            buildEndToBootTimer.add((bt - vm.buildEndNanos) / 1e6);
+            actorBootMs.add(end.bootMs());
+        }
+
+        Optional<BenchReport.FlotillaTimeline> summary() {
+            if (build.isEmpty()) return Optional.empty();
+            return Optional.of(new BenchReport.FlotillaTimeline(Summary.of(toBuildStart), Summary.of(build),
+                    Summary.of(buildEndToBootTimer), Summary.of(actorBootMs)));
+        }
     }
 
     private final FlotillaFleet fleet;
@@ -34,12 +55,11 @@ final class FlotillaRuns {
         this.fleet = fleet;
     }
 
-    /** One boot to the guest's own reset; its timings go into {@code into} unless {@code into} is null (warm-up). */
+    /** One boot to the guest's own reset; its timings go into {@code into}. */
     void bootOnce(Samples into) {
         FlotillaVm vm = fleet.launch(ProbeLines.RESET_CMDLINE);
         Optional<VmInfo> end = Await.until(vm.ended, Await.deadline(VM_DEADLINE_S));
         if (end.isEmpty()) fleet.stop(vm);
-        if (into == null) return;
         if (!vm.bootedAndReset()) {
             into.failures.add(vm.failure());
             return;
@@ -48,10 +68,7 @@ final class FlotillaRuns {
         into.bootTimer.add(vm.sinceRequestMs(bt));
         Long line = vm.probeLine.getNow(null);
         if (line != null) into.probeLine.add(vm.sinceRequestMs(line));
-        into.toBuildStart.add(vm.sinceRequestMs(vm.buildStartNanos));
-        into.build.add((vm.buildEndNanos - vm.buildStartNanos) / 1e6);
-        into.buildEndToBootTimer.add((bt - vm.buildEndNanos) / 1e6);
-        into.actorBootMs.add(end.get().bootMs());
+        into.timeline.add(vm);
     }
 
     /**
@@ -89,6 +106,10 @@ final class FlotillaRuns {
         for (FlotillaVm vm : vms) {
             if (Await.until(vm.ended, stopDeadline).isEmpty()) failures.add(vm.id() + ": did not stop within " + VM_DEADLINE_S + " s");
         }
+        progress.phase(String.format(java.util.Locale.ROOT,
+                "  JVM RSS %d → %d KiB, PSS %d → %d KiB, heap after GC %d → %d KiB, guest RAM resident %d KiB in %d VMs",
+                before.getOrDefault("Rss", 0L), after.getOrDefault("Rss", 0L), before.getOrDefault("Pss", 0L),
+                after.getOrDefault("Pss", 0L), heapBefore / 1024, heapAfter / 1024, guestBytes / 1024, k));
         double guestMib = guestBytes / MIB / k;
         double rss = (after.getOrDefault("Rss", 0L) - before.getOrDefault("Rss", 0L)) / 1024.0 / k - guestMib;
         double pss = (after.getOrDefault("Pss", 0L) - before.getOrDefault("Pss", 0L)) / 1024.0 / k - guestMib;
@@ -97,6 +118,7 @@ final class FlotillaRuns {
 
     /** Asks for {@code b} VMs without waiting for any, then waits for all of them to boot and reset. */
     BenchReport.Burst burst(int b, Progress progress) {
+        CpuTimes cpu0 = CpuTimes.now();
         long t0 = System.nanoTime();
         List<FlotillaVm> vms = new ArrayList<>(b);
         for (int i = 0; i < b; i++) vms.add(fleet.launch(ProbeLines.RESET_CMDLINE));
@@ -106,15 +128,18 @@ final class FlotillaRuns {
             if (Await.until(vm.ended, deadline).isEmpty()) fleet.stop(vm);
             progress.tick("flotilla burst VMs ended", ++done, b);
         }
+        double cpuMs = CpuTimes.now().minus(cpu0).selfMs();
         List<String> failures = new ArrayList<>();
         List<Long> bootTimers = new ArrayList<>();
         List<Long> probeLines = new ArrayList<>();
+        TimelineSamples timeline = new TimelineSamples();
         for (FlotillaVm vm : vms) {
+            timeline.add(vm);
             if (!vm.bootedAndReset()) failures.add(vm.failure());
             if (vm.bootTimer.isDone()) bootTimers.add(vm.bootTimer.join());
             if (vm.probeLine.isDone()) probeLines.add(vm.probeLine.join());
         }
-        return new BenchReport.Burst(b, arrival(bootTimers, t0), arrival(probeLines, t0), failures);
+        return new BenchReport.Burst(b, arrival(bootTimers, t0), arrival(probeLines, t0), timeline.summary(), cpuMs / b, failures);
     }
 
     static Optional<BenchReport.Arrival> arrival(List<Long> instants, long t0) {

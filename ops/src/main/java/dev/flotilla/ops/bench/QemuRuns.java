@@ -31,17 +31,16 @@ final class QemuRuns {
         return new QemuCommand(binary, vcpus, memMib, kernel, cmdline);
     }
 
-    /** One boot to the guest's own end (triple fault → exit 0 under -no-reboot); null {@code into} = warm-up. */
+    /** One boot to the guest's own end (triple fault → exit 0 under -no-reboot); timings go into {@code into}. */
     void bootOnce(Samples into) {
         QemuVm vm;
         try {
             vm = QemuVm.spawn(command(ProbeLines.RESET_CMDLINE));
         } catch (IOException e) {
-            if (into != null) into.failures.add("cannot start " + binary + ": " + e.getMessage());
+            into.failures.add("cannot start " + binary + ": " + e.getMessage());
             return;
         }
         if (Await.until(vm.exited, Await.deadline(FlotillaRuns.VM_DEADLINE_S)).isEmpty()) kill(vm);
-        if (into == null) return;
         if (!vm.bootedAndExitedCleanly()) into.failures.add(vm.failure());
         else into.probeLine.add(vm.sinceRequestMs(vm.probeLine.join()));
     }
@@ -85,6 +84,9 @@ final class QemuRuns {
         }
         vms.forEach(QemuRuns::kill);
         if (n == 0) n = 1;
+        progress.phase(String.format(java.util.Locale.ROOT,
+                "  per QEMU process: RSS %.0f KiB + guest RAM %.0f KiB resident, PSS beyond guest RAM %.0f KiB",
+                rss / n, guest / n, pss / n));
         return new BenchReport.Memory(k, rss / 1024.0 / n, pss / 1024.0 / n, guest / 1024.0 / n,
                 java.util.OptionalDouble.empty(), failures);
     }
@@ -96,6 +98,7 @@ final class QemuRuns {
 
     /** Spawns {@code b} processes back to back without waiting, then waits for every one to end. */
     BenchReport.Burst burst(int b, Progress progress) {
+        CpuTimes cpu0 = CpuTimes.now();
         long t0 = System.nanoTime();
         List<QemuVm> vms = new ArrayList<>(b);
         List<String> failures = new ArrayList<>();
@@ -113,11 +116,12 @@ final class QemuRuns {
             if (Await.until(vm.exited, deadline).isEmpty()) kill(vm);
             progress.tick("qemu burst processes ended", ++done, b);
         }
+        double cpuMs = CpuTimes.now().minus(cpu0).childrenMs();
         for (QemuVm vm : vms) {
             if (!vm.bootedAndExitedCleanly()) failures.add(vm.failure());
             if (vm.probeLine.isDone()) lines.add(vm.probeLine.join());
         }
-        return new BenchReport.Burst(b, Optional.empty(), FlotillaRuns.arrival(lines, t0), failures);
+        return new BenchReport.Burst(b, Optional.empty(), FlotillaRuns.arrival(lines, t0), Optional.empty(), cpuMs / b, failures);
     }
 
     private static void kill(QemuVm vm) {

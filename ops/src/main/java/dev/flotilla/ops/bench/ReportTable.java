@@ -42,6 +42,9 @@ final class ReportTable {
                 pair(f.boot().probeLine(), s -> s.min(), s -> s.max()),
                 q.map(p -> pair(p.boot().probeLine(), s -> s.min(), s -> s.max())).orElse(qSkipped));
         t.row("boot: failed / asked", failed(f.boot()), q.map(p -> failed(p.boot())).orElse(qSkipped));
+        t.row("first boot of the run (cold), request → probe line, ms",
+                f.boot().coldProbeLineMs().map(ReportTable::ms).orElse(NONE),
+                q.map(p -> p.boot().coldProbeLineMs().map(ReportTable::ms).orElse(NONE)).orElse(qSkipped));
 
         t.row("memory per VM beyond guest RAM, RSS-based, MiB (K=" + o.hold() + ")",
                 mem(f, BenchReport.Memory::rssBeyondGuestMib), mem(q, BenchReport.Memory::rssBeyondGuestMib, qSkipped));
@@ -61,21 +64,31 @@ final class ReportTable {
                 arrivalCount(f, BenchReport.Burst::probeLine), q.map(p -> arrivalCount(p, BenchReport.Burst::probeLine)).orElse(qSkipped));
         t.row("burst: VMs/s to probe line (first / last ms)",
                 rate(f, BenchReport.Burst::probeLine), q.map(p -> rate(p, BenchReport.Burst::probeLine)).orElse(qSkipped));
+        t.row("burst: host CPU per VM, ms",
+                f.burst().map(b -> ms(b.cpuMsPerVm())).orElse(NONE), q.map(p -> p.burst().map(b -> ms(b.cpuMsPerVm())).orElse(NONE)).orElse(qSkipped));
         sb.append(t.render());
 
         r.timeline().ifPresent(tl -> {
-            sb.append("\nFlotilla boot timeline, the N sequential boots (ms):\n");
-            TextTable x = new TextTable("span", "median", "p95", "min", "max");
-            summaryRow(x, "request → VmBuilder starts (actor spawn, blocking dispatcher)", tl.toBuildStart());
-            summaryRow(x, "VmBuilder.build (RAM, KVM VM, kernel, tables, vCPUs, devices)", tl.build());
-            summaryRow(x, "build end → boot-timer write (vCPU actor + thread, guest runs)", tl.buildEndToBootTimer());
-            summaryRow(x, "MicroVm's own boot_ms (Start received → boot-timer write)", tl.actorBootMs());
+            Optional<BenchReport.FlotillaTimeline> burst = f.burst().flatMap(BenchReport.Burst::timeline);
+            sb.append("\nFlotilla boot timeline, each VM from its own request (ms; median / p95):\n");
+            TextTable x = new TextTable("span", "sequential (N=" + o.count() + ")", "burst (B=" + o.burst() + ")");
+            x.row("request → VmBuilder starts (actor spawn, blocking dispatcher)",
+                    pair(Optional.of(tl.toBuildStart())), pair(burst.map(BenchReport.FlotillaTimeline::toBuildStart)));
+            x.row("VmBuilder.build (RAM, KVM VM, kernel, tables, vCPUs, devices)",
+                    pair(Optional.of(tl.build())), pair(burst.map(BenchReport.FlotillaTimeline::build)));
+            x.row("build end → boot-timer write (vCPU actor + thread, guest runs)",
+                    pair(Optional.of(tl.buildEndToBootTimer())), pair(burst.map(BenchReport.FlotillaTimeline::buildEndToBootTimer)));
+            x.row("MicroVm's own boot_ms (Start received → boot-timer write)",
+                    pair(Optional.of(tl.actorBootMs())), pair(burst.map(BenchReport.FlotillaTimeline::actorBootMs)));
             sb.append(x.render());
         });
         if (!r.phases().isEmpty()) {
             sb.append("\nFlotilla VM set-up by phase, kvm-native / boot APIs called directly (ms):\n");
-            TextTable x = new TextTable("phase", "median", "p95", "min", "max");
-            for (BenchReport.Phase p : r.phases()) summaryRow(x, p.name(), p.ms());
+            TextTable x = new TextTable("phase", "median", "p95", "min", "max", "on-CPU median");
+            for (BenchReport.Phase p : r.phases()) {
+                Summary s = p.ms();
+                x.row(p.name(), ms(s.median()), ms(s.p95()), ms(s.min()), ms(s.max()), ms(p.cpuMedianMs()));
+            }
             sb.append(x.render());
         }
         appendFailures(sb, "Flotilla", f);
@@ -93,6 +106,10 @@ final class ReportTable {
 
     private static String pair(Optional<Summary> s, Function<Summary, Double> a, Function<Summary, Double> b) {
         return s.map(x -> ms(a.apply(x)) + " / " + ms(b.apply(x))).orElse(NONE);
+    }
+
+    private static String pair(Optional<Summary> s) {
+        return pair(s, Summary::median, Summary::p95);
     }
 
     private static String failed(BenchReport.Boot b) {
@@ -116,10 +133,6 @@ final class ReportTable {
     private static String rate(BenchReport.Peer p, Function<BenchReport.Burst, Optional<BenchReport.Arrival>> which) {
         return p.burst().flatMap(which).map(a -> String.format(Locale.ROOT, "%.1f", a.perSecond())
                 + " (" + ms(a.firstMs()) + " / " + ms(a.lastMs()) + ")").orElse(NONE);
-    }
-
-    private static void summaryRow(TextTable t, String name, Summary s) {
-        t.row(name, ms(s.median()), ms(s.p95()), ms(s.min()), ms(s.max()));
     }
 
     private static void appendFailures(StringBuilder sb, String who, BenchReport.Peer p) {

@@ -16,6 +16,8 @@ import dev.flotilla.kvm.x86.boot.KernelImage;
 import dev.flotilla.kvm.x86.boot.KernelLoader;
 import dev.flotilla.kvm.x86.boot.MemoryLayout;
 import dev.flotilla.kvm.x86.cpuid.CpuidPolicy;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,20 +55,27 @@ final class SetupPhases {
 
     private SetupPhases() {}
 
-    /** Runs {@code rounds} set-ups; returns the milliseconds of each phase per round, keyed by {@link #NAMES}. */
-    static Map<String, List<Double>> measure(Kvm kvm, Path kernel, int vcpus, long memMib, int rounds,
-                                             Progress progress) throws BootException {
-        Map<String, List<Double>> ms = new LinkedHashMap<>();
-        NAMES.forEach(n -> ms.put(n, new ArrayList<>()));
+    /** Wall-clock and on-CPU milliseconds of one phase, one sample per round. */
+    record Samples(List<Double> wallMs, List<Double> cpuMs) {}
+
+    /**
+     * Runs {@code rounds} set-ups and releases on this thread; returns each phase's samples, keyed and
+     * ordered by {@link #NAMES}. CPU time is this thread's: wall time well above it means the step
+     * waited (in the kernel, for a lock or a grace period) rather than computed.
+     */
+    static Map<String, Samples> measure(Kvm kvm, Path kernel, int vcpus, long memMib, int rounds,
+                                        Progress progress) throws BootException {
+        Map<String, Samples> ms = new LinkedHashMap<>();
+        NAMES.forEach(n -> ms.put(n, new Samples(new ArrayList<>(), new ArrayList<>())));
         List<CpuidEntry> supported = kvm.supportedCpuid();
         for (int round = 0; round < rounds; round++) {
             progress.tick("set-up phases", round + 1, rounds);
-            Clock c = new Clock(ms);
+            Clock c = new Clock();
             List<EventFd> eventFds = new ArrayList<>();
             List<VcpuFd> vcpuFds = new ArrayList<>();
             VmFd vm = null;
             MmapGuestMemory memory = null;
-            long start = System.nanoTime();
+            Clock total = new Clock();
             try {
                 memory = MmapGuestMemory.allocate(MemoryLayout.ramRegions(memMib * MemoryLayout.MIB));
                 c.lap(0);
@@ -108,11 +117,11 @@ final class SetupPhases {
                     vm.registerIrqfd(ev.fd(), gsi);
                 }
                 c.lap(12);
-                ms.get(NAMES.get(13)).add((System.nanoTime() - start) / 1e6);
+                total.lap(13);
             } finally {
                 // the order of a real VM's end: vCPU loops close their fds, then VmResources.close
-                long releaseStart = System.nanoTime();
                 c.restart();
+                total.restart();
                 vcpuFds.forEach(VcpuFd::close);
                 c.lap(14);
                 eventFds.forEach(EventFd::close);
@@ -121,38 +130,49 @@ final class SetupPhases {
                 c.lap(16);
                 if (memory != null) memory.close();
                 c.lap(17);
-                ms.get(NAMES.get(18)).add((System.nanoTime() - releaseStart) / 1e6);
+                total.lap(18);
+                c.addTo(ms);
+                total.addTo(ms);
             }
         }
         return ms;
     }
 
-    /** Accumulates the time since the previous lap into a phase (vCPU phases add up over the vCPUs). */
+    /** Accumulates wall and thread-CPU time since the previous lap into a phase (vCPU phases add up). */
     private static final class Clock {
-        private final Map<String, List<Double>> ms;
-        private final double[] acc = new double[NAMES.size()];
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        private final double[] wall = new double[NAMES.size()];
+        private final double[] cpu = new double[NAMES.size()];
         private final boolean[] seen = new boolean[NAMES.size()];
-        private long last = System.nanoTime();
+        private long lastWall;
+        private long lastCpu;
 
-        Clock(Map<String, List<Double>> ms) {
-            this.ms = ms;
+        Clock() {
+            restart();
         }
 
         void restart() {
-            last = System.nanoTime();
+            lastWall = System.nanoTime();
+            lastCpu = THREADS.getCurrentThreadCpuTime();
         }
 
         void lap(int phase) {
-            long now = System.nanoTime();
-            acc[phase] += (now - last) / 1e6;
-            last = now;
-            if (!seen[phase]) {
-                seen[phase] = true;
-                // record a slot now; its value is updated as later vCPUs add to it
-                ms.get(NAMES.get(phase)).add(0.0);
+            long nowWall = System.nanoTime();
+            long nowCpu = THREADS.getCurrentThreadCpuTime();
+            wall[phase] += (nowWall - lastWall) / 1e6;
+            cpu[phase] += (nowCpu - lastCpu) / 1e6;
+            seen[phase] = true;
+            lastWall = nowWall;
+            lastCpu = nowCpu;
+        }
+
+        void addTo(Map<String, Samples> ms) {
+            for (int i = 0; i < wall.length; i++) {
+                if (!seen[i]) continue;
+                Samples s = ms.get(NAMES.get(i));
+                s.wallMs().add(wall[i]);
+                s.cpuMs().add(cpu[i]);
             }
-            List<Double> l = ms.get(NAMES.get(phase));
-            l.set(l.size() - 1, acc[phase]);
         }
     }
 }

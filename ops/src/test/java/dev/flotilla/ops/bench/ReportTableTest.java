@@ -15,21 +15,23 @@ class ReportTableTest {
     static BenchReport report(boolean withQemu) {
         BenchReport.Peer f = new BenchReport.Peer("Flotilla",
                 new BenchReport.Boot(50, Optional.of(new Summary(50, 8.0, 10.0, 12.5, 30.0)),
-                        Optional.of(new Summary(50, 7.9, 9.9, 12.4, 29.9)), List.of()),
+                        Optional.of(new Summary(50, 7.9, 9.9, 12.4, 29.9)), Optional.of(80.0), List.of()),
                 Optional.of(new BenchReport.Memory(20, 0.5, 0.45, 0.08, OptionalDouble.of(0.07), List.of())),
                 Optional.of(new BenchReport.Burst(100, Optional.of(new BenchReport.Arrival(100, 20.0, 500.0)),
-                        Optional.of(new BenchReport.Arrival(100, 19.0, 499.0)), List.of())));
+                        Optional.of(new BenchReport.Arrival(100, 19.0, 499.0)),
+                        Optional.of(new BenchReport.FlotillaTimeline(new Summary(100, 1, 40, 80, 90), new Summary(100, 5, 6, 7, 8),
+                                new Summary(100, 1, 3, 5, 7), new Summary(100, 7, 9, 11, 13))), 6.5, List.of())));
         BenchReport.Peer q = new BenchReport.Peer("QEMU microvm",
-                new BenchReport.Boot(50, Optional.empty(), Optional.of(new Summary(49, 40.0, 45.0, 60.0, 70.0)),
+                new BenchReport.Boot(50, Optional.empty(), Optional.of(new Summary(49, 40.0, 45.0, 60.0, 70.0)), Optional.of(90.0),
                         List.of("qemu pid 7: no probe line, exit 1; output tail: boom")),
                 Optional.of(new BenchReport.Memory(20, 33.0, 19.0, 2.0, OptionalDouble.empty(), List.of())),
                 Optional.of(new BenchReport.Burst(100, Optional.empty(),
-                        Optional.of(new BenchReport.Arrival(100, 200.0, 4000.0)), List.of())));
+                        Optional.of(new BenchReport.Arrival(100, 200.0, 4000.0)), Optional.empty(), 30.25, List.of())));
         return new BenchReport(MACHINE, BenchOptions.defaults(), "/x/probe.elf", f,
                 withQemu ? Optional.of(q) : Optional.empty(),
                 Optional.of(new BenchReport.FlotillaTimeline(new Summary(50, 1, 2, 3, 4), new Summary(50, 5, 6, 7, 8),
                         new Summary(50, 1, 3, 5, 7), new Summary(50, 7, 9, 11, 13))),
-                List.of(new BenchReport.Phase("KVM_CREATE_VM", new Summary(20, 0.3, 0.35, 0.4, 0.5))));
+                List.of(new BenchReport.Phase("KVM_CREATE_VM", new Summary(20, 0.3, 0.35, 0.4, 0.5), 0.05)));
     }
 
     @Test
@@ -51,7 +53,11 @@ class ReportTableTest {
         // 100 VMs, last at 500 ms → 200 VMs/s; QEMU 100 in 4 s → 25 VMs/s
         assertTrue(row(out, "burst: VMs/s to boot-timer write").contains("| 200.0 (20.0 / 500) "), out);
         assertTrue(row(out, "burst: VMs/s to probe line").contains("| 25.0 (200 / 4000) "), out);
-        assertTrue(out.contains("| KVM_CREATE_VM "), out);
+        assertTrue(row(out, "first boot of the run (cold)").contains("| 80.0 ") && row(out, "first boot of the run (cold)").contains("| 90.0 "), out);
+        assertTrue(row(out, "burst: host CPU per VM, ms").contains("| 6.50 ") && row(out, "burst: host CPU per VM, ms").contains("| 30.3 "), out);
+        assertTrue(row(out, "KVM_CREATE_VM").endsWith("| 0.05          |"), out);
+        assertTrue(row(out, "request → VmBuilder starts").contains("| 2.00 / 3.00 "), out);
+        assertTrue(row(out, "request → VmBuilder starts").contains("| 40.0 / 80.0 "), out);
         assertTrue(out.contains("QEMU failures (1; first 5):\n  qemu pid 7: no probe line"), out);
     }
 
