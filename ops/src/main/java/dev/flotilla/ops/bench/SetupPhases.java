@@ -16,6 +16,14 @@ import dev.flotilla.kvm.x86.boot.KernelImage;
 import dev.flotilla.kvm.x86.boot.KernelLoader;
 import dev.flotilla.kvm.x86.boot.MemoryLayout;
 import dev.flotilla.kvm.x86.cpuid.CpuidPolicy;
+import dev.flotilla.vm.EndReason;
+import dev.flotilla.vm.bus.Bus;
+import dev.flotilla.vm.console.ConsoleSink;
+import dev.flotilla.vm.devices.boottimer.BootTimer;
+import dev.flotilla.vm.devices.i8042.I8042;
+import dev.flotilla.vm.devices.serial.Serial8250;
+import dev.flotilla.vm.vcpu.VcpuEvents;
+import dev.flotilla.vm.vcpu.VcpuLoop;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
@@ -51,7 +59,8 @@ final class SetupPhases {
             "release: close eventfds",
             "release: close VM fd (KVM tears the VM down)",
             "release: munmap guest RAM",
-            "total release");
+            "total release",
+            "guest: KVM_RUN loop start → boot-timer write (vCPU 0, VcpuLoop on this thread)");
 
     private SetupPhases() {}
 
@@ -118,6 +127,7 @@ final class SetupPhases {
                 }
                 c.lap(12);
                 total.lap(13);
+                runGuestToBootTimer(vcpuFds.get(0), memory, eventFds, c);
             } finally {
                 // the order of a real VM's end: vCPU loops close their fds, then VmResources.close
                 c.restart();
@@ -136,6 +146,38 @@ final class SetupPhases {
             }
         }
         return ms;
+    }
+
+    /**
+     * Runs vCPU 0 through the same {@link VcpuLoop} and devices a MicroVm uses, on this thread, and
+     * stops it at the boot-timer write: how long the guest itself takes, without actors or thread start.
+     */
+    private static void runGuestToBootTimer(VcpuFd vcpu, MmapGuestMemory memory, List<EventFd> irqs, Clock c) {
+        VcpuLoop[] loop = new VcpuLoop[1];
+        boolean[] booted = new boolean[1];
+        Serial8250 serial = new Serial8250(irqs.get(0)::signal, new ConsoleSink(4096, null));
+        I8042 i8042 = new I8042(irqs.get(1)::signal, () -> loop[0].requestStop());
+        BootTimer timer = new BootTimer(nanos -> {
+            c.lap(19);
+            booted[0] = true;
+            loop[0].requestStop();
+        });
+        Bus pio = Bus.builder()
+                .add("serial-com1", Serial8250.COM1_PORT, Serial8250.REGISTER_COUNT, serial)
+                .add("i8042", I8042.BASE_PORT, I8042.PORT_COUNT, i8042)
+                .build();
+        Bus mmio = Bus.builder().add("boot-timer", BootTimer.MMIO_BASE, BootTimer.MMIO_SIZE, timer).build();
+        loop[0] = new VcpuLoop("phases", 0, vcpu, memory, pio, mmio, new VcpuEvents() {
+            @Override public void paused(int index) { }
+            @Override public void resumed(int index) { }
+            @Override public void guestEnded(int index, EndReason reason) { }
+            @Override public void exited(int index) { }
+        });
+        c.restart();
+        loop[0].run();   // returns once stopped; it closes the vCPU fd itself (close is idempotent)
+        if (!booted[0]) {
+            throw new IllegalStateException("the probe guest ended without writing the boot timer in the set-up phase run");
+        }
     }
 
     /** Accumulates wall and thread-CPU time since the previous lap into a phase (vCPU phases add up). */
