@@ -70,7 +70,7 @@ final class ReportTable {
 
         r.timeline().ifPresent(tl -> {
             Optional<BenchReport.FlotillaTimeline> burst = f.burst().flatMap(BenchReport.Burst::timeline);
-            sb.append("\nFlotilla boot timeline, each VM from its own request (ms; median / p95):\n");
+            sb.append("\nFlotilla boot timeline, each VM from its own request (ms; median / p95):\n\n");
             TextTable x = new TextTable("span", "sequential (N=" + o.count() + ")", "burst (B=" + o.burst() + ")");
             x.row("request → VmBuilder starts (actor spawn, blocking dispatcher)",
                     pair(Optional.of(tl.toBuildStart())), pair(burst.map(BenchReport.FlotillaTimeline::toBuildStart)));
@@ -83,7 +83,7 @@ final class ReportTable {
             sb.append(x.render());
         });
         if (!r.phases().isEmpty()) {
-            sb.append("\nFlotilla VM set-up by phase, kvm-native / boot APIs called directly (ms):\n");
+            sb.append("\nFlotilla VM set-up by phase, kvm-native / boot APIs called directly (ms):\n\n");
             TextTable x = new TextTable("phase", "median", "p95", "min", "max", "on-CPU median");
             for (BenchReport.Phase p : r.phases()) {
                 Summary s = p.ms();
