@@ -41,6 +41,10 @@ public final class BenchCommand {
             System.err.println("flotilla bench boot: " + e.getMessage());
             return 2;
         }
+        // An interrupted run must not leave idle QEMU guests behind: the only children of this JVM are
+        // the QEMU processes it spawned.
+        Thread reaper = new Thread(() -> ProcessHandle.current().children().forEach(ProcessHandle::destroy), "bench-qemu-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         try {
             BenchReport report = new BootBench(options, kernel, new Progress(System.err)).run();
             System.out.print(ReportTable.format(report));
