@@ -32,6 +32,8 @@ import java.util.function.Function;
 public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
 
     public static final String BLOCKING_DISPATCHER = "flotilla.vm-blocking-dispatcher";
+    /** Teardown waits in the kernel (closing a VM fd: 5-75 ms here) and must not hold up builds in a burst. */
+    public static final String RELEASE_DISPATCHER = "flotilla.vm-release-dispatcher";
 
     public sealed interface Command permits Start, Pause, Resume, Stop, SendCtrlAltDel, GetInfo, Subscribe,
             UpdateDevice, GetDeviceMetrics, Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
@@ -62,6 +64,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private final long memMib;
     private final Function<VmHooks, VmResources> builder;
     private final Executor blocking;
+    private final Executor releasing;
     private final List<ActorRef<VmInfo>> subscribers = new ArrayList<>();
     private final ActorRef<Vcpu.Report> vcpuReports;
 
@@ -98,6 +101,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         this.memMib = memMib;
         this.builder = builder;
         this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+        this.releasing = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(RELEASE_DISPATCHER));
         this.vcpuReports = ctx.messageAdapter(Vcpu.Report.class, VcpuReport::new);
     }
 
@@ -316,7 +320,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         if (res == null) {
             self.tell(new Released(null));
         } else {
-            CompletableFuture.runAsync(res::close, blocking)
+            CompletableFuture.runAsync(res::close, releasing)
                     .whenComplete((v, err) -> self.tell(new Released(err == null ? null : unwrap(err))));
         }
         return common(Behaviors.receive(Command.class))
