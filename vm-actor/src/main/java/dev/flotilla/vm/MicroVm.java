@@ -224,8 +224,12 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             if (state != VmState.RUNNING) {
                 m.replyTo().tell(StatusReply.error("VM " + id + " is " + state.name().toLowerCase()
                         + "; resume it before sending Ctrl-Alt-Del"));
+            } else if (!resources.i8042().sendCtrlAltDel()) {
+                // the guest has not read the keys sent before; dropping these silently would lie (Firecracker
+                // answers InternalBufferFull too)
+                m.replyTo().tell(StatusReply.error("cannot send Ctrl-Alt-Del to VM " + id + ": its i8042 output "
+                        + "buffer is full (the guest has not read the keys sent before); try again once it has"));
             } else {
-                resources.i8042().sendCtrlAltDel();
                 m.replyTo().tell(StatusReply.ack());
             }
             return Behaviors.same();
@@ -354,7 +358,9 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         if (c instanceof Start m) m.replyTo().tell(StatusReply.error(why + " (a VM starts once; create a new one)"));
         else if (c instanceof Pause m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof Resume m) m.replyTo().tell(StatusReply.error(why));
-        else if (c instanceof SendCtrlAltDel m) m.replyTo().tell(StatusReply.error(why + " (start it first)"));
+        else if (c instanceof SendCtrlAltDel m) {
+            m.replyTo().tell(StatusReply.error(state == VmState.CONFIGURING ? why + " (start it first)" : why));
+        }
         return Behaviors.same();
     }
 
