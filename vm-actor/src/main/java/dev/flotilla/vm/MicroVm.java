@@ -131,6 +131,9 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
                 .onMessage(BuildFailed.class, m -> {
                     end(EndReason.of(EndReason.Kind.VMM_ERROR, messageOf(m.cause())));
                     replyStart(StatusReply.error(endReason.toString()));
+                    // a Stop that arrived while building: the VM has ended (for the build's reason)
+                    pendingStop.forEach(p -> p.tell(StatusReply.success(info())));
+                    pendingStop.clear();
                     return ended();
                 })
                 .onMessage(Stop.class, m -> {

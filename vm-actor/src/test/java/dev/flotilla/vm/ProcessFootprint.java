@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 /**
  * What this JVM holds from the kernel, read from /proc/self: open fds, threads (all kernel tasks, and
  * the Java threads named {@code vcpu-*}), memory mappings (all of them; those that are not thread
- * stacks; the vCPUs' kvm_run mappings, which are named after their fd), resident memory, and the Java
+ * stacks; the vCPUs' kvm_run mappings, which are named after their fd), virtual size (a leaked guest RAM
+ * mapping adds its whole size, touched or not), resident memory, and the Java
  * heap's committed size (so heap growth can be told apart from native growth in the RSS).
  *
  * <p>Thread stacks are told apart because glibc keeps the stacks of dead threads mapped for reuse (up
@@ -20,7 +21,7 @@ import java.util.stream.Stream;
  * leaks: a stack is a small PROT_NONE guard (16 KiB here) with a read-write mapping right above it.
  */
 record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int nonStackMappings,
-                        int kvmRunMappings, long rssKib, long heapCommittedKib) {
+                        int kvmRunMappings, long virtualKib, long rssKib, long heapCommittedKib) {
 
     /** A range of this process's address space, [start, end). */
     record HostRange(long start, long end) {}
@@ -29,7 +30,7 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
         List<String> maps = maps();
         return new ProcessFootprint(count(Path.of("/proc/self/fd")), count(Path.of("/proc/self/task")),
                 countVcpuThreads(), maps.size(), maps.size() - 2 * stacks(maps), (int) maps.stream().filter(l -> l.contains("kvm-vcpu")).count(),
-                statusKib("VmRSS:"), ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
+                statusKib("VmSize:"), statusKib("VmRSS:"), ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
     }
 
     /** A guard (PROT_NONE, at most 64 KiB) directly below a read-write mapping: a thread stack, live or cached. */
@@ -87,9 +88,14 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
 
     /** Waits (bounded) until no vcpu-* thread is alive: a loop's thread ends just after it reports its exit. */
     static int awaitNoVcpuThreads(Duration timeout) throws InterruptedException {
+        return awaitVcpuThreads(0, timeout);
+    }
+
+    /** Waits (bounded) until at most {@code expected} vcpu-* threads are alive; returns how many are. */
+    static int awaitVcpuThreads(int expected, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int n;
-        while ((n = countVcpuThreads()) > 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        while ((n = countVcpuThreads()) > expected && System.nanoTime() < deadline) Thread.sleep(10);
         return n;
     }
 
@@ -122,9 +128,9 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
     }
 
     String describe() {
-        return ("fds=%d tasks=%d vcpu_threads=%d mappings=%d (not stacks %d, kvm_run %d) rss=%.1f MiB"
+        return ("fds=%d tasks=%d vcpu_threads=%d mappings=%d (not stacks %d, kvm_run %d) virtual=%.1f MiB rss=%.1f MiB"
                 + " heap_committed=%.1f MiB").formatted(fds, tasks, vcpuThreads, mappings, nonStackMappings, kvmRunMappings,
-                rssKib / 1024.0, heapCommittedKib / 1024.0);
+                virtualKib / 1024.0, rssKib / 1024.0, heapCommittedKib / 1024.0);
     }
 
     private static int count(Path dir) {
