@@ -1,6 +1,7 @@
 package dev.flotilla.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -193,6 +194,38 @@ class MicroVmLifecycleIT {
                 () -> "address space grew by " + (end.virtualKib() - baseline.virtualKib()) / 1024 + " MiB");
         assertTrue(nativeGrowth < RSS_NATIVE_GROWTH_LIMIT_KIB,
                 () -> "RSS grew by " + rssGrowth + " KiB, " + nativeGrowth + " KiB of it outside the Java heap");
+    }
+
+    @Test
+    void liveVmsWhoseActorsAreStoppedReleaseEverything() throws Exception {
+        ProcessFootprint before = ProcessFootprint.measureAfterGc();
+        List<ProbeVm> vms = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ProbeVm vm = ProbeVm.spawn(testKit, kvm, "gone-" + ids.incrementAndGet(), 1 + i % 2, 128,
+                    ProbeGuest.elf(), "console=ttyS0 probe.hold", null);
+            assertTrue(vm.start().get(20, TimeUnit.SECONDS).isSuccess());
+            vms.add(vm);
+        }
+        for (ProbeVm vm : vms) vm.line("probe: holding").get(20, TimeUnit.SECONDS);
+        assertTrue(vms.get(1).pause().get(20, TimeUnit.SECONDS).isSuccess());   // a paused one too
+
+        // as when a parent (host agent, fleet) stops: no Stop message, the actor just goes away
+        for (ProbeVm vm : vms) testKit.stop(vm.ref(), Duration.ofSeconds(10));
+
+        assertEquals(0, ProcessFootprint.awaitNoVcpuThreads(Duration.ofSeconds(5)), "vcpu-* threads left");
+        ProcessFootprint after = ProcessFootprint.measure();
+        System.out.println("lifecycle actors stopped: before " + before.describe() + "\n                          after  "
+                + after.describe());
+        List<String> maps = ProcessFootprint.maps();
+        for (ProbeVm vm : vms) {
+            assertFalse(vm.guestRam().isEmpty());
+            for (ProcessFootprint.HostRange r : vm.guestRam()) {
+                assertFalse(ProcessFootprint.isMappedReadWrite(r, maps), () -> vm.id() + ": guest RAM still mapped");
+            }
+        }
+        assertEquals(before.kvmRunMappings(), after.kvmRunMappings(), "kvm_run mappings left");
+        assertTrue(Math.abs(after.fds() - before.fds()) <= FDS_TOLERANCE,
+                () -> "open fds " + before.fds() + " -> " + after.fds() + ": " + ProcessFootprint.fdKinds());
     }
 
     /**
