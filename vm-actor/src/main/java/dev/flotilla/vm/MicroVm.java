@@ -314,7 +314,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
                     return ended();
                 })
                 .onMessage(Stop.class, m -> { pendingStop.add(m.replyTo()); return Behaviors.same(); })
-                .onMessage(Command.class, m -> Behaviors.same())
+                // late vCPU reports and device hooks are dropped there; a user's command is refused, never dropped
+                .onMessage(Command.class, this::refuse)
                 .build();
     }
 

@@ -41,7 +41,12 @@ class MicroVmLifecycleIT {
         /** Holds, is paused, then stopped while paused. */
         PAUSED_THEN_STOPPED("console=ttyS0 probe.hold"),
         /** Stopped as soon as Start answers: the vCPU threads may not have entered KVM_RUN yet. */
-        STOPPED_AT_ONCE("console=ttyS0 probe.hold");
+        STOPPED_AT_ONCE("console=ttyS0 probe.hold"),
+        /**
+         * Resets by itself but is paused as soon as Start answers: whichever wins, the pause is answered
+         * (paused, or refused because the VM is ending) and the VM ends, RESET or (if it paused) by Stop.
+         */
+        PAUSE_RACING_RESET("console=ttyS0");
 
         final String cmdline;
 
@@ -67,7 +72,7 @@ class MicroVmLifecycleIT {
     /**
      * Mappings other than thread stacks (glibc caches dead threads' stacks, see {@link ProcessFootprint}):
      * malloc arenas (2 mappings each, up to 16 on 2 cores) and the JIT's code heap, metaspace and the
-     * Java heap split as they commit. A leak in any one scenario (60 VMs) leaves at least 60; guest RAM
+     * Java heap split as they commit. A leak in any one scenario (50 VMs) leaves at least 50; guest RAM
      * and kvm_run mappings are checked exactly besides.
      */
     private static final int MAPPINGS_TOLERANCE = 16;
@@ -148,6 +153,11 @@ class MicroVmLifecycleIT {
         long nativeGrowth = rssGrowth - heapGrowth;
         System.out.printf("lifecycle: %d VMs (%s; %d with 2 vCPUs) in %d batches of %d, %d ms with the warm-up%n",
                 all.size(), counts, twoVcpu, BATCHES, BATCH_SIZE, runMs);
+        System.out.printf("lifecycle: pause racing reset: the guest's reset won %d times, the pause %d times%n",
+                all.stream().filter(o -> o.scenario() == Scenario.PAUSE_RACING_RESET
+                        && o.end().endReason().kind() == EndReason.Kind.RESET).count(),
+                all.stream().filter(o -> o.scenario() == Scenario.PAUSE_RACING_RESET
+                        && o.end().endReason().kind() == EndReason.Kind.STOPPED).count());
         System.out.println("lifecycle most live: " + liveVms + " VMs, " + peak.describe());
         System.out.printf("lifecycle per live VM: %.0f KiB RSS, %.1f mappings, %.1f fds, %.1f threads%n",
                 (peak.rssKib() - baseline.rssKib()) / (double) liveVms,
@@ -212,7 +222,7 @@ class MicroVmLifecycleIT {
         // as when a parent (host agent, fleet) stops: no Stop message, the actor just goes away
         for (ProbeVm vm : vms) testKit.stop(vm.ref(), Duration.ofSeconds(10));
 
-        assertEquals(0, ProcessFootprint.awaitNoVcpuThreads(Duration.ofSeconds(5)), "vcpu-* threads left");
+        assertEquals(0, ProcessFootprint.awaitVcpuThreads("vcpu-gone-", 0, Duration.ofSeconds(5)), "vcpu threads left");
         ProcessFootprint after = ProcessFootprint.measure();
         System.out.println("lifecycle actors stopped: before " + before.describe() + "\n                          after  "
                 + after.describe());
@@ -226,6 +236,60 @@ class MicroVmLifecycleIT {
         assertEquals(before.kvmRunMappings(), after.kvmRunMappings(), "kvm_run mappings left");
         assertTrue(Math.abs(after.fds() - before.fds()) <= FDS_TOLERANCE,
                 () -> "open fds " + before.fds() + " -> " + after.fds() + ": " + ProcessFootprint.fdKinds());
+    }
+
+    @Test
+    void commandsSentWhileAVmIsBeingReleasedAreAnswered() throws Exception {
+        ProbeVm vm = ProbeVm.spawn(testKit, kvm, "releasing-" + ids.incrementAndGet(), 2, 128, ProbeGuest.elf(),
+                "console=ttyS0 probe.hold", null);
+        assertTrue(vm.start().get(20, TimeUnit.SECONDS).isSuccess());
+        vm.line("probe: holding").get(20, TimeUnit.SECONDS);
+        // Hold every thread of the blocking dispatcher with builds that wait, so the release of the VM
+        // (which runs there) waits too: the VM stays in its releasing phase for as long as the test wants.
+        int blockingThreads = testKit.system().settings().config()
+                .getInt(MicroVm.BLOCKING_DISPATCHER + ".thread-pool-executor.fixed-pool-size");
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        List<ProbeVm> blockers = new ArrayList<>();
+        List<CompletableFuture<StatusReply<VmInfo>>> blockerStarts = new ArrayList<>();
+        try {
+            for (int i = 0; i < blockingThreads; i++) {
+                ProbeVm b = ProbeVm.spawn(testKit, kvm, "blocker-" + ids.incrementAndGet(), 1, 128, ProbeGuest.elf(),
+                        "console=ttyS0", gate);
+                blockers.add(b);
+                blockerStarts.add(b.start());
+            }
+            CompletableFuture<StatusReply<VmInfo>> stop = vm.stop();
+            assertEquals(0, ProcessFootprint.awaitVcpuThreads("vcpu-" + vm.id() + "-", 0, Duration.ofSeconds(5)),
+                    "the VM's vCPU threads ended");
+            Thread.sleep(50);   // the last Exited report reaches the actor: it is now releasing
+            assertEquals(VmState.STOPPING, vm.info().get(5, TimeUnit.SECONDS).state());
+
+            StatusReply<VmInfo> pause = answeredWithin(vm.pause(), "Pause");
+            StatusReply<VmInfo> resume = answeredWithin(vm.resume(), "Resume");
+            StatusReply<akka.Done> keys = answeredWithin(vm.ctrlAltDel(), "SendCtrlAltDel");
+            StatusReply<VmInfo> start = answeredWithin(vm.start(), "Start");
+
+            assertFalse(pause.isSuccess() || resume.isSuccess() || keys.isSuccess() || start.isSuccess(),
+                    "a VM being released accepted a command");
+            assertTrue(pause.getError().getMessage().contains("stopping"), pause.getError().getMessage());
+            assertFalse(stop.isDone(), "Stop answered before the VM's resources were released");
+        } finally {
+            gate.complete(null);
+        }
+        StatusReply<VmInfo> stopped = vm.stop().get(20, TimeUnit.SECONDS);
+        assertEquals(VmState.STOPPED, stopped.getValue().state());
+        for (int i = 0; i < blockers.size(); i++) {
+            assertTrue(blockerStarts.get(i).get(20, TimeUnit.SECONDS).isSuccess());
+            blockers.get(i).end().get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private static <T> StatusReply<T> answeredWithin(CompletableFuture<StatusReply<T>> reply, String what) throws Exception {
+        try {
+            return reply.get(3, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(what + " sent to a VM being released was never answered");
+        }
     }
 
     /**
@@ -292,6 +356,17 @@ class MicroVmLifecycleIT {
                 return vm.start()
                         .thenCompose(r -> holding(vm, expectState(r, VmState.RUNNING, "start")))
                         .thenCompose(p -> vm.pause().thenApply(r -> concat(p, expectState(r, VmState.PAUSED, "pause"))));
+            case PAUSE_RACING_RESET:
+                return vm.start().thenCompose(r -> vm.pause().thenCompose(paused -> {
+                    List<String> p = expectState(r, VmState.RUNNING, "start");
+                    if (paused.isSuccess()) {
+                        if (paused.getValue().state() != VmState.PAUSED) p.add("pause answered " + describe(paused));
+                        return vm.stop().thenApply(stopped -> concat(p, expectEnd(stopped, EndReason.Kind.STOPPED, "stop")));
+                    }
+                    String why = paused.getError().getMessage();
+                    if (!why.contains("stopping") && !why.contains("stopped")) p.add("pause refused for no good reason: " + why);
+                    return vm.end().thenApply(e -> p);
+                }));
             case STOPPED_AT_ONCE:
                 return vm.start().thenCompose(r -> vm.stop().thenApply(
                         stopped -> concat(expectState(r, VmState.RUNNING, "start"), expectEnd(stopped, EndReason.Kind.STOPPED, "stop"))));
@@ -333,7 +408,10 @@ class MicroVmLifecycleIT {
     private static void assertAllEndedAsExpected(List<Outcome> outcomes) {
         List<String> wrong = new ArrayList<>();
         for (Outcome o : outcomes) {
-            EndReason.Kind expected = o.scenario() == Scenario.RESETS_ITSELF ? EndReason.Kind.RESET : EndReason.Kind.STOPPED;
+            EndReason.Kind expected = o.scenario() == Scenario.RESETS_ITSELF ? EndReason.Kind.RESET
+                    : o.scenario() == Scenario.PAUSE_RACING_RESET && o.end().endReason() != null
+                    && o.end().endReason().kind() == EndReason.Kind.RESET ? EndReason.Kind.RESET   // the guest won
+                    : EndReason.Kind.STOPPED;
             if (o.end().state() != VmState.STOPPED || o.end().endReason() == null
                     || o.end().endReason().kind() != expected) {
                 wrong.add(o.id() + " " + o.scenario() + ": ended " + o.end().state() + " / " + o.end().endReason()

@@ -82,8 +82,12 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
     }
 
     static int countVcpuThreads() {
+        return countThreads("vcpu-");
+    }
+
+    private static int countThreads(String namePrefix) {
         return (int) Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("vcpu-")).count();
+                .filter(t -> t.isAlive() && t.getName().startsWith(namePrefix)).count();
     }
 
     /** Waits (bounded) until no vcpu-* thread is alive: a loop's thread ends just after it reports its exit. */
@@ -93,9 +97,14 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
 
     /** Waits (bounded) until at most {@code expected} vcpu-* threads are alive; returns how many are. */
     static int awaitVcpuThreads(int expected, Duration timeout) throws InterruptedException {
+        return awaitVcpuThreads("vcpu-", expected, timeout);
+    }
+
+    /** Waits (bounded) until at most {@code expected} threads named {@code namePrefix}* are alive. */
+    static int awaitVcpuThreads(String namePrefix, int expected, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int n;
-        while ((n = countVcpuThreads()) > expected && System.nanoTime() < deadline) Thread.sleep(10);
+        while ((n = countThreads(namePrefix)) > expected && System.nanoTime() < deadline) Thread.sleep(10);
         return n;
     }
 
