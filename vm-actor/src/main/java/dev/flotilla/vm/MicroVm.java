@@ -314,7 +314,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
                     return ended();
                 })
                 .onMessage(Stop.class, m -> { pendingStop.add(m.replyTo()); return Behaviors.same(); })
-                // late vCPU reports and device hooks are dropped there; a user's command is refused, never dropped
+                // refuse() ignores late vCPU reports and device hooks and answers a user's command: none goes unanswered
                 .onMessage(Command.class, this::refuse)
                 .build();
     }

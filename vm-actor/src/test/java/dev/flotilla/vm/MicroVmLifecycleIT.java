@@ -222,7 +222,7 @@ class MicroVmLifecycleIT {
         // as when a parent (host agent, fleet) stops: no Stop message, the actor just goes away
         for (ProbeVm vm : vms) testKit.stop(vm.ref(), Duration.ofSeconds(10));
 
-        assertEquals(0, ProcessFootprint.awaitVcpuThreads("vcpu-gone-", 0, Duration.ofSeconds(5)), "vcpu threads left");
+        assertEquals(0, ProcessFootprint.awaitThreads("vcpu-gone-", 0, Duration.ofSeconds(5)), "vcpu threads left");
         ProcessFootprint after = ProcessFootprint.measure();
         System.out.println("lifecycle actors stopped: before " + before.describe() + "\n                          after  "
                 + after.describe());
@@ -259,7 +259,7 @@ class MicroVmLifecycleIT {
                 blockerStarts.add(b.start());
             }
             CompletableFuture<StatusReply<VmInfo>> stop = vm.stop();
-            assertEquals(0, ProcessFootprint.awaitVcpuThreads("vcpu-" + vm.id() + "-", 0, Duration.ofSeconds(5)),
+            assertEquals(0, ProcessFootprint.awaitThreads("vcpu-" + vm.id() + "-", 0, Duration.ofSeconds(5)),
                     "the VM's vCPU threads ended");
             Thread.sleep(50);   // the last Exited report reaches the actor: it is now releasing
             assertEquals(VmState.STOPPING, vm.info().get(5, TimeUnit.SECONDS).state());

@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 /**
  * What this JVM holds from the kernel, read from /proc/self: open fds, threads (all kernel tasks, and
  * the Java threads named {@code vcpu-*}), memory mappings (all of them; those that are not thread
- * stacks; the vCPUs' kvm_run mappings, which are named after their fd), virtual size (a leaked guest RAM
- * mapping adds its whole size, touched or not), resident memory, and the Java
- * heap's committed size (so heap growth can be told apart from native growth in the RSS).
+ * stacks; the vCPUs' kvm_run mappings, which are named after their fd), virtual size (a leaked guest
+ * RAM mapping adds its whole size, touched or not), resident memory, and the Java heap's committed size
+ * (so heap growth can be told apart from native growth in the RSS).
  *
  * <p>Thread stacks are told apart because glibc keeps the stacks of dead threads mapped for reuse (up
  * to 40 MiB of them), so the total count moves with how many threads were alive at once, not with
@@ -28,9 +28,11 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
 
     static ProcessFootprint measure() {
         List<String> maps = maps();
+        int kvmRun = (int) maps.stream().filter(l -> l.contains("kvm-vcpu")).count();
+        long heapCommittedKib = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
         return new ProcessFootprint(count(Path.of("/proc/self/fd")), count(Path.of("/proc/self/task")),
-                countVcpuThreads(), maps.size(), maps.size() - 2 * stacks(maps), (int) maps.stream().filter(l -> l.contains("kvm-vcpu")).count(),
-                statusKib("VmSize:"), statusKib("VmRSS:"), ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
+                countVcpuThreads(), maps.size(), maps.size() - 2 * stacks(maps), kvmRun,
+                statusKib("VmSize:"), statusKib("VmRSS:"), heapCommittedKib);
     }
 
     /** A guard (PROT_NONE, at most 64 KiB) directly below a read-write mapping: a thread stack, live or cached. */
@@ -72,7 +74,7 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
         return false;
     }
 
-    /** Collects garbage (twice: objects with cleaners free their native side after the first), then measures. */
+    /** Collects garbage (more than once: objects with cleaners free their native side after one), then measures. */
     static ProcessFootprint measureAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
@@ -97,11 +99,11 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
 
     /** Waits (bounded) until at most {@code expected} vcpu-* threads are alive; returns how many are. */
     static int awaitVcpuThreads(int expected, Duration timeout) throws InterruptedException {
-        return awaitVcpuThreads("vcpu-", expected, timeout);
+        return awaitThreads("vcpu-", expected, timeout);
     }
 
     /** Waits (bounded) until at most {@code expected} threads named {@code namePrefix}* are alive. */
-    static int awaitVcpuThreads(String namePrefix, int expected, Duration timeout) throws InterruptedException {
+    static int awaitThreads(String namePrefix, int expected, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int n;
         while ((n = countThreads(namePrefix)) > expected && System.nanoTime() < deadline) Thread.sleep(10);
@@ -137,9 +139,9 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
     }
 
     String describe() {
-        return ("fds=%d tasks=%d vcpu_threads=%d mappings=%d (not stacks %d, kvm_run %d) virtual=%.1f MiB rss=%.1f MiB"
-                + " heap_committed=%.1f MiB").formatted(fds, tasks, vcpuThreads, mappings, nonStackMappings, kvmRunMappings,
-                virtualKib / 1024.0, rssKib / 1024.0, heapCommittedKib / 1024.0);
+        return ("fds=%d tasks=%d vcpu_threads=%d mappings=%d (not stacks %d, kvm_run %d) virtual=%.1f MiB"
+                + " rss=%.1f MiB heap_committed=%.1f MiB").formatted(fds, tasks, vcpuThreads, mappings,
+                nonStackMappings, kvmRunMappings, virtualKib / 1024.0, rssKib / 1024.0, heapCommittedKib / 1024.0);
     }
 
     private static int count(Path dir) {
@@ -161,5 +163,4 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
             throw new UncheckedIOException("reading /proc/self/status", e);
         }
     }
-
 }
