@@ -8,8 +8,6 @@
  */
 #include "probe.h"
 
-enum result { OK, FAIL };
-
 struct probe_test {
     const char *name;
     enum result (*run)(const struct boot_info *bi);   /* prints "ok|fail [detail]\n" */
@@ -82,6 +80,7 @@ static enum result test_mem(const struct boot_info *bi)
 static const struct probe_test tests[] = {
     { "lapic", test_lapic },
     { "mem", test_mem },
+    { "rng", run_rng },
     { NULL, NULL },
 };
 
