@@ -17,14 +17,14 @@ enum result run_rng(const struct boot_info *bi)
     struct vq q;
     const char *why;
     if (virtio_open(bi->cmdline, VIRTIO_ID_RNG, 0, &d, &why) != 0) {
-        puts_("fail ");
+        result("fail ");
         puts_(why);
         putc_('\n');
         return FAIL;
     }
     if (virtio_queue(&d, &q, 0, 4, &why) != 0) {
         virtio_close(&d);
-        puts_("fail requestq: ");
+        result("fail requestq: ");
         puts_(why);
         putc_('\n');
         return FAIL;
@@ -56,7 +56,7 @@ enum result run_rng(const struct boot_info *bi)
             distinct++;
         }
     }
-    puts_(got == RNG_BYTES ? "ok bytes=" : "fail timed out: bytes=");
+    result(got == RNG_BYTES ? "ok bytes=" : "fail timed out: bytes=");
     put_u64(got);
     puts_(" distinct=");
     put_u64(distinct);

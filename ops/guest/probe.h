@@ -61,9 +61,15 @@ struct virtio_dev {
 #define VIRTIO_MAX_DEVICES 32
 unsigned virtio_find(const char *cmdline, struct virtio_dev *out, unsigned max, unsigned *malformed);
 
-/* tests.c: the probe.run=a,b,c routines; each finishes its result line ("ok|fail ...\n") */
+/*
+ * tests.c: the probe.run=a,b,c routines. A routine may print detail lines through detail()
+ * ("probe: <name>: " + s), then opens its one result line with result("ok ..." or "fail ...")
+ * ("probe: run <name> " + s) and finishes it with puts_/put_u64/... and a newline.
+ */
 enum result { OK, FAIL };
 void run_tests(const char *list, size_t len, const struct boot_info *bi);
+void result(const char *s);
+void detail(const char *s);
 
 /* Routines of the virtio drivers (drv_*.c) */
 enum result run_rng(const struct boot_info *bi);

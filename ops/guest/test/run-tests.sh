@@ -147,7 +147,58 @@ qemu_virtio() {
     ../bin/qemu-probe --kernel $elf --mem-mib 256 --timeout 60 --cmdline "console=ttyS0 $cmdline" -- \
         -M microvm,acpi=off -global virtio-mmio.force-legacy=false "$@"
 }
+# qemu_monitor WAIT-FOR CMD CMDLINE QEMU-ARGS...: once the guest printed a line containing
+# WAIT-FOR, send the HMP command CMD to QEMU's monitor (a pair of FIFOs); prints the guest's output.
+qemu_monitor() {
+    local want="$1" command="$2" cmdline="$3"; shift 3
+    local dir mon rc; dir="$(mktemp -d)"
+    mkfifo "$dir/mon.in" "$dir/mon.out"
+    qemu_virtio "$cmdline" -monitor "pipe:$dir/mon" "$@" >"$dir/out" &
+    local qemu_pid=$!
+    cat "$dir/mon.out" >/dev/null &
+    exec {mon}>"$dir/mon.in"
+    for _ in $(seq 100); do grep -qF -- "$want" "$dir/out" && break; sleep 0.1; done
+    echo "$command" >&$mon
+    wait $qemu_pid; rc=$?
+    exec {mon}>&-
+    cat "$dir/out"; rm -rf "$dir"
+    return $rc
+}
+# crc32 of the first 4 KiB of a file, 8 hex digits (the CRC-32 in a gzip trailer, little-endian)
+crc4k() { head -c 4096 "$1" | gzip -c | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' '; }
+
 if command -v qemu-system-x86_64 >/dev/null; then
+    img=$(mktemp /tmp/probe-blk.XXXXXX)
+    yes "flotilla probe disk, sector pattern" | head -c 1048576 >"$img"
+    crc=$(crc4k "$img")
+    disk=(-drive "id=d0,file=$img,format=raw,if=none" -device virtio-blk-device,drive=d0,serial=probe0)
+    expect "qemu virtio: blk reads capacity, serial and sector 0; blkwrite writes sector 8 and flushes" 0 \
+        "probe: run blk ok capacity=2048 ro=0 id=probe0 crc32=$crc" "probe: run blkwrite ok status=0 flush=0" \
+        "probe: run done ok=3 fail=0 unknown=0" -- qemu_virtio probe.run=blk,blkwrite,blk "${disk[@]}"
+    if [[ "$(head -c 4201 "$img" | tail -c 105)" == "$(printf 'flotilla-probe-write-%.0s' 1 2 3 4 5)" ]]; then
+        pass "qemu virtio: ... and the image holds the written text at byte 4096"
+    else fail "qemu virtio: ... and the image holds the written text at byte 4096"; fi
+    expect "qemu virtio: blkwrite at probe.blk.wsector=0 changes what blk reads" 0 \
+        "probe: run blkwrite ok status=0 flush=0" "~probe: run blk ok capacity=2048 ro=0 id=probe0 crc32=[0-9a-f]{8}" \
+        "!probe: run blk ok capacity=2048 ro=0 id=probe0 crc32=$crc" -- \
+        qemu_virtio "probe.run=blkwrite,blk probe.blk.wsector=0" "${disk[@]}"
+    crc=$(crc4k "$img")
+    expect "qemu virtio: read-only disk: ro=1, the write is refused (status=1)" 0 \
+        "probe: run blk ok capacity=2048 ro=1 id= crc32=$crc" "probe: run blkwrite ok status=1 flush=0" -- \
+        qemu_virtio probe.run=blk,blkwrite -drive "id=d0,file=$img,format=raw,if=none,readonly=on" \
+        -device virtio-blk-device,drive=d0
+    expect "qemu virtio: blkbad (data outside RAM) leaves the device serving" 0 \
+        "~probe: run blkbad ok bad_status=[0-9]+ good=1 needs_reset=0" "probe: run blk ok capacity=2048 ro=0 id=probe0 crc32=$crc" -- \
+        qemu_virtio probe.run=blkbad,blk "${disk[@]}"
+    expect "qemu virtio: blkwait sees block_resize (config change), blk then reads the new capacity" 0 \
+        "probe: blkwait: waiting generation=0 capacity=2048" "probe: run blkwait ok capacity=4096" \
+        "probe: run blk ok capacity=4096 ro=0 id=probe0 crc32=$crc" -- \
+        qemu_monitor "blkwait: waiting" "block_resize d0 2M" "probe.run=blkwait,blk probe.blk.wait_ms=20000" "${disk[@]}"
+    expect "qemu virtio: blkwait gives up after probe.blk.wait_ms" 0 \
+        "probe: run blkwait fail no configuration change within the wait: capacity=4096 generation=0" -- \
+        qemu_virtio "probe.run=blkwait probe.blk.wait_ms=300" "${disk[@]}"
+    rm -f "$img"
+
     expect "qemu virtio: rng reads 64 bytes twice (device reset and set up again)" 0 \
         "~probe: run rng ok bytes=64 distinct=[0-9]+" "probe: run done ok=2 fail=0 unknown=0" -- \
         qemu_virtio probe.run=rng,rng -device virtio-rng-device
