@@ -199,6 +199,46 @@ if command -v qemu-system-x86_64 >/dev/null; then
         qemu_virtio "probe.run=blkwait probe.blk.wait_ms=300" "${disk[@]}"
     rm -f "$img"
 
+    # Network: a TAP made persistent inside a namespace of our own (its host end 169.254.77.1/16),
+    # QEMU started inside that namespace attaches to it; traffic goes only to the guest behind it.
+    if [[ $(id -u) != 0 || ! -c /dev/net/tun ]] || ! command -v ip >/dev/null || \
+       ! busybox --list 2>/dev/null | grep -qx ping; then
+        echo "SKIP qemu virtio net: needs root, /dev/net/tun, iproute2 and busybox ping"
+    else
+        ns="probe-test-$$" tap="ptap$$"
+        trap 'ip netns del "$ns" 2>/dev/null' EXIT
+        if ip netns add "$ns" && ip -n "$ns" tuntap add dev "$tap" mode tap && \
+           ip -n "$ns" addr add 169.254.77.1/16 dev "$tap" && ip -n "$ns" link set "$tap" up; then
+            nic=(-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no" -device virtio-net-device,netdev=n0)
+            net_serve() {   # the host pings the guest once it serves; prints the guest's output
+                local out; out="$(mktemp)"
+                ip netns exec "$ns" bash -c "$(declare -f qemu_virtio); elf=$elf; qemu_virtio \"\$@\"" _ "$@" >"$out" &
+                local pid=$!
+                for _ in $(seq 100); do grep -q "netserve: serving" "$out" && break; sleep 0.1; done
+                ip netns exec "$ns" busybox ping -c 3 -W 2 169.254.77.2 >/dev/null
+                echo "host ping status $?" >>"$out.ping"
+                wait $pid; local rc=$?
+                cat "$out" "$out.ping"; rm -f "$out" "$out.ping"
+                return $rc
+            }
+            expect "qemu virtio net: ARP, 3 pings to the host answered; the host's 3 pings answered (netserve)" 0 \
+                "probe: net: up mac=52:54:00:12:34:56 ip=169.254.77.2 peer=169.254.77.1" \
+                "probe: run net ok sent=3 replies=3 answered=0" "probe: run netserve ok answered=3" \
+                "host ping status 0" -- \
+                net_serve "probe.run=net,netserve probe.net.serve_ms=8000" "${nic[@]}"
+            expect "qemu virtio net: a peer that does not exist: no ARP answer, nothing sent" 0 \
+                "probe: run net fail the peer did not answer ARP: sent=0 replies=0 answered=0" -- \
+                ip netns exec "$ns" bash -c "$(declare -f qemu_virtio); elf=$elf; qemu_virtio \"\$@\"" _ \
+                "probe.run=net probe.net.ip=169.254.78.2 probe.net.peer=169.254.78.9" "${nic[@]}"
+            expect "qemu virtio net: an address outside 169.254/16 is refused" 0 \
+                "probe: run net fail probe.net.ip must be a link-local address 169.254.x.y" -- \
+                qemu_virtio "probe.run=net probe.net.ip=10.0.0.2"
+        else
+            fail "qemu virtio net: setting up namespace $ns with $tap"
+        fi
+        ip netns del "$ns" 2>/dev/null
+    fi
+
     expect "qemu virtio: rng reads 64 bytes twice (device reset and set up again)" 0 \
         "~probe: run rng ok bytes=64 distinct=[0-9]+" "probe: run done ok=2 fail=0 unknown=0" -- \
         qemu_virtio probe.run=rng,rng -device virtio-rng-device
