@@ -221,6 +221,38 @@ class VirtioBlockIT {
     }
 
     @Test
+    void aFullHostDiskFailsTheGuestsWriteWithIoerrAndTheVmRunsOn() throws Exception {
+        // A 64 KiB tmpfs filled up: the sparse disk image cannot get a page for the guest's write (real ENOSPC).
+        Path mnt = Files.createDirectory(dir.resolve("full"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.toString())
+                .redirectErrorStream(true).start();
+        String mountOut = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        boolean mounted = mount.waitFor() == 0;
+        if (!mounted) System.err.println("SKIPPING full-disk test: cannot mount a tmpfs (needs root): " + mountOut);
+        org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "cannot mount a tmpfs: " + mountOut);
+        try {
+            Path disk = mnt.resolve("disk.img");
+            try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
+                f.setLength(1 << 20);
+            }
+            try (var fill = Files.newOutputStream(mnt.resolve("fill"))) {
+                byte[] page = new byte[4096];
+                while (true) fill.write(page);
+            } catch (java.io.IOException full) {
+                // the tmpfs is full now
+            }
+            Booted b = start("console=ttyS0 probe.run=blkwrite,blk", List.of(drive("full1", disk, false, false, Optional.empty())));
+            String console = runToEnd(b, Duration.ofSeconds(30));
+
+            assertEquals("probe: run blkwrite ok status=1 flush=0", resultLine(console, "blkwrite", 0), console);
+            assertTrue(resultLine(console, "blk", 0).startsWith("probe: run blk ok capacity=2048 "), "the device serves on: " + console);
+            assertEquals(1, b.drive("full1").metrics().ioErrors(dev.flotilla.vm.devices.block.IoErrorKind.NO_SPACE));
+        } finally {
+            new ProcessBuilder("umount", mnt.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
     void bandwidthLimitHoldsGuestReadThroughputWithinTenPercent() throws Exception {
         long rate = 1 << 20;   // 1 MiB/s: bucket of 100 KiB refilled every 100 ms (a small bucket: a short initial burst)
         long bucket = rate / 10;
