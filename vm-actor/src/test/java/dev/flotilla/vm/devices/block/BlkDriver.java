@@ -213,7 +213,7 @@ final class BlkDriver {
         return mem.readU8(GuestAddress.of(s.statusAddr()));
     }
 
-    /** Reads {@code data.length} bytes of config space at {@code offset}, as a guest's byte accesses would. */
+    /** A 64-bit config field at {@code offset}, read as two 32-bit accesses (low half first) as Linux does. */
     long config64(int offset) {
         long lo = Integer.toUnsignedLong(r(CONFIG + offset));
         long hi = Integer.toUnsignedLong(r(CONFIG + offset + 4));
