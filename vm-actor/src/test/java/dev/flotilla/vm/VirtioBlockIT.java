@@ -283,6 +283,58 @@ class VirtioBlockIT {
         assertTrue(dev.metrics().throttledEvents() > 0);
     }
 
+    /** Bytes per second the device served over {@code ms} of wall time. */
+    private static double measureRate(VirtioBlock dev, long ms) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long b0 = dev.metrics().readBytes();
+        Thread.sleep(ms);
+        long b1 = dev.metrics().readBytes();
+        return (b1 - b0) / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    @Test
+    void aRateLimitPatchWhileTheGuestReadsTakesEffectAtOnce() throws Exception {
+        long slow = 512 << 10;
+        long fast = 2 << 20;
+        Path disk = dir.resolve("patch.img");
+        Files.write(disk, new byte[4 << 20]);
+        Booted b = start("console=ttyS0 probe.run=blkread probe.blk.read_mib=8",
+                List.of(drive("p1", disk, false, false,
+                        Optional.of(new RateLimiterConfig(Optional.of(new TokenBucketConfig(slow / 10, 0, 100)), Optional.empty())))));
+        VirtioBlock dev = b.drive("p1");
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (dev.metrics().readBytes() < slow / 5 && System.nanoTime() < deadline) Thread.sleep(5);
+        double before = measureRate(dev, 2_000);
+        // Firecracker's PATCH: a present bucket replaces the live one (full, so skip its first burst).
+        dev.updateRateLimiter(new RateLimiterConfig(Optional.of(new TokenBucketConfig(fast / 10, 0, 100)), Optional.empty()));
+        Thread.sleep(300);
+        double after = measureRate(dev, 2_000);
+        String console = runToEnd(b, Duration.ofSeconds(30));
+        System.out.printf("virtio-blk rate limit PATCH while reading: %.0f B/s at a limit of %d, then %.0f B/s at %d%n",
+                before, slow, after, fast);
+        assertTrue(resultLine(console, "blkread", 0).startsWith("probe: run blkread ok "), console);
+        assertTrue(Math.abs(before - slow) <= 0.10 * slow, "before the PATCH: " + before + " B/s for " + slow);
+        assertTrue(Math.abs(after - fast) <= 0.10 * fast, "after the PATCH: " + after + " B/s for " + fast);
+    }
+
+    @Test
+    void aMissingBackingFileRefusesTheStartNamingTheFile() {
+        String id = "blk-it-" + ids.incrementAndGet();
+        Path missing = dir.resolve("nope.img");
+        VmDevices devices = new VmDevices(List.of(drive("gone", missing, false, false, Optional.empty())), List.of(),
+                Optional.empty(), Optional.empty(), Optional.empty());
+        VmSpec spec = new VmSpec(id, new MachineConfig(1, 128, false, CpuTemplate.NONE, false, HugePages.NONE),
+                new BootSource(ProbeGuest.elf(), Optional.empty(), "console=ttyS0"), devices);
+        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, 128,
+                hooks -> VmBuilder.build(kvm, spec, BootProtocol.AUTO, ConsoleSink.inMemory(), hooks)), id);
+        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
+        vm.tell(new MicroVm.Start(reply.getRef()));
+        StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
+        assertTrue(r.isError(), "a drive without its file must not start");
+        String msg = r.getError().getMessage();
+        assertTrue(msg.contains("nope.img") && msg.contains("does not exist"), msg);
+    }
+
     @Test
     void unthrottledGuestReadThroughput() throws Exception {
         // Not an assertion on speed (the emulating KVM here sets it): a reference for the rate-limit test above,
