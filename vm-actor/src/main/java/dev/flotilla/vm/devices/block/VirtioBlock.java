@@ -167,6 +167,40 @@ public final class VirtioBlock extends WorkerBackedDevice {
         worker.setDeadline(System.nanoTime());
     }
 
+    /**
+     * The device's snapshot state. Take it with the vCPUs paused (a swap still pending is not part
+     * of it: it was not installed, so the guest never saw it).
+     */
+    public BlockState save() {
+        requestLock.lock();
+        try {
+            return new BlockState(driveId, backing.path(), readOnly, capacitySectors);
+        } finally {
+            requestLock.unlock();
+        }
+    }
+
+    /**
+     * Rebuilds a device from its snapshot state, re-opening the file it was using; the transport is
+     * restored around it afterwards ({@code VirtioMmioTransport.restore}).
+     *
+     * @throws IOException if the file cannot be opened or no longer has the size the guest knew
+     */
+    public static VirtioBlock restore(String workerName, BlockState state, Optional<RateLimiter> limiter) throws IOException {
+        BackingFile file = BackingFile.open(state.pathOnHost(), state.readOnly());
+        try {
+            if (file.capacitySectors() != state.capacitySectors()) {
+                throw new IOException("cannot restore drive " + state.driveId() + ": backing file " + state.pathOnHost()
+                        + " has " + file.capacitySectors() + " sectors, the snapshot's guest knew " + state.capacitySectors()
+                        + "; restore with the file as it was when the snapshot was taken");
+            }
+            return new VirtioBlock(workerName, state.driveId(), file, limiter);
+        } catch (IOException | RuntimeException | Error e) {
+            file.close();
+            throw e;
+        }
+    }
+
     @Override
     public int deviceType() {
         return DEVICE_TYPE;

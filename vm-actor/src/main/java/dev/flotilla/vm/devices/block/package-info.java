@@ -20,6 +20,11 @@
  * that swaps also take, so a swap lands between two requests. A host I/O failure fails one request
  * and never the device: only a bug (an exception escaping the worker) marks it NEEDS_RESET.
  *
- * <p>Not yet: snapshot state (BlockState save/restore), async I/O (io_uring), discard/write-zeroes.
+ * <p>Snapshots: {@link dev.flotilla.vm.devices.block.BlockState} holds the drive and the file in
+ * use (after swaps) with the size the guest knew; {@code VirtioBlock.restore} re-opens it and
+ * refuses a file whose size changed. The ring positions live in the transport's own state.
+ *
+ * <p>Not yet: async I/O (io_uring) with several requests in flight, discard/write-zeroes,
+ * rate-limiter budgets in snapshots.
  */
 package dev.flotilla.vm.devices.block;
