@@ -87,6 +87,7 @@ static const struct probe_test tests[] = {
     { "blkbad", run_blkbad },
     { "net", run_net },
     { "netserve", run_netserve },
+    { "vsock", run_vsock },
     { NULL, NULL },
 };
 

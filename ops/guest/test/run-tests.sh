@@ -110,6 +110,26 @@ expect "linux64: virtio-mmio devices from the command line, identified by their 
     "probe: virtio-mmio base=0xc0002000 size=0x1000 irq=6 no-device" "probe: virtio-mmio malformed=2" -- \
     $vmm --virtio 0xc0001000:4 --cmdline "virtio_mmio.device=4K@0xc0001000:5 virtio_mmio.device=0x1000@3221233664:6 virtio_mmio.device=4K@:7 virtio_mmio.device=4K@0xc0003000" $elf
 
+# --- virtio-vsock against the device model of test/vsockdev.c (no vhost-vsock on this host) ----
+vsock_dev="virtio_mmio.device=4K@0xc0001000:5"
+expect "minivmm vsock: guest echoes the host's 1 MiB on port 5000 and round-trips 1 MiB to host port 6000" 0 \
+    "probe: vsock: listening cid=42 port=5000" "probe: run vsock ok guest_cid=42 echoed=1048576 roundtrip=1048576" -- \
+    timeout 120 $vmm --vsock 42:5000:6000:1048576 --cmdline "$vsock_dev probe.run=vsock probe.vsock.accept=1" $elf
+if grep -qx "vsockdev: client sent=1048576 checked=1048576 ok" /tmp/probe-test-stderr.$$; then
+    pass "minivmm vsock: ... and the host side got its 1 MiB back intact, within the guest's credit"
+else
+    fail "minivmm vsock: ... and the host side got its 1 MiB back intact, within the guest's credit"; sed 's/^/     ! /' /tmp/probe-test-stderr.$$
+fi
+expect "minivmm vsock: other ports and sizes from the command line" 0 \
+    "probe: vsock: listening cid=3 port=1234" "probe: run vsock ok guest_cid=3 echoed=5000 roundtrip=70001" -- \
+    timeout 60 $vmm --vsock 3:1234:7000:5000 --cmdline "$vsock_dev probe.run=vsock probe.vsock.accept=1 probe.vsock.port=1234 probe.vsock.hostport=7000 probe.vsock.bytes=70001" $elf
+expect "minivmm vsock: no host listener: the guest's request is answered with RST" 0 \
+    "probe: run vsock fail the host refused the connection (RST): guest_cid=3 echoed=0 roundtrip=0" -- \
+    timeout 60 $vmm --vsock 3:5000:6001:0 --cmdline "$vsock_dev probe.run=vsock" $elf
+expect "minivmm vsock: waiting for a host connection that never comes ends at probe.vsock.wait_ms" 0 \
+    "probe: run vsock fail timed out waiting for host connections: guest_cid=3 echoed=0 roundtrip=0" -- \
+    timeout 60 $vmm --vsock 3:5000:6000:0 --cmdline "$vsock_dev probe.run=vsock probe.vsock.hostport=0 probe.vsock.accept=1 probe.vsock.wait_ms=500" $elf
+
 # --- PVH (minivmm) ------------------------------------------------------------------------------
 expect "pvh: banner, cmdline, census from hvm_start_info memmap" 0 \
     "flotilla probe guest v1 (boot=pvh)" "probe: cmdline=a b  c" "probe: cpus=4 mem_mib=512 boot=pvh" "probe: reset" -- \
