@@ -139,6 +139,10 @@ int virtio_queue(struct vdev *d, struct vq *q, unsigned index, unsigned max, con
     set_reg64(d, VIRTIO_MMIO_QUEUE_DRIVER, (uintptr_t)q->avail);
     set_reg64(d, VIRTIO_MMIO_QUEUE_DEVICE, (uintptr_t)q->used);
     set_reg(d, VIRTIO_MMIO_QUEUE_READY, 1);
+    if (reg(d, VIRTIO_MMIO_QUEUE_READY) != 1) {
+        *why = "device refused the queue (QueueReady read back 0)";
+        return -1;
+    }
     return 0;
 }
 
