@@ -105,6 +105,9 @@ expect "linux64: probe.run=lapic fails without a local APIC" 0 \
     "probe: run lapic fail no local APIC at 0xfee00000: id=255 version=0xffffffff" \
     "probe: run done ok=0 fail=1 unknown=0" -- $vmm --cmdline probe.run=lapic $elf
 
+expect "linux64: a virtio device without VIRTIO_F_VERSION_1 is refused with the reason" 0 \
+    "probe: run rng fail device does not offer VIRTIO_F_VERSION_1" -- \
+    $vmm --virtio 0xc0001000:4 --cmdline "virtio_mmio.device=4K@0xc0001000:5 probe.run=rng" $elf
 expect "linux64: virtio-mmio devices from the command line, identified by their registers" 0 \
     "probe: virtio-mmio base=0xc0001000 size=0x1000 irq=5 version=2 device_id=4" \
     "probe: virtio-mmio base=0xc0002000 size=0x1000 irq=6 no-device" "probe: virtio-mmio malformed=2" -- \
@@ -280,6 +283,9 @@ if command -v qemu-system-x86_64 >/dev/null; then
     expect "qemu virtio: rng reads 64 bytes twice (device reset and set up again)" 0 \
         "~probe: run rng ok bytes=64 distinct=[0-9]+" "probe: run done ok=2 fail=0 unknown=0" -- \
         qemu_virtio probe.run=rng,rng -device virtio-rng-device
+    expect "qemu virtio: a legacy (version 1) virtio-mmio device is refused with the reason" 0 \
+        "probe: run rng fail device is legacy virtio-mmio (version 1); the probe drives version 2 only" -- \
+        ../bin/qemu-probe --kernel $elf --cmdline "console=ttyS0 probe.run=rng" -- -M microvm,acpi=off -device virtio-rng-device
     expect "qemu virtio: rng without a device fails with the reason" 0 \
         "probe: run rng fail no virtio-rng device (device_id 4) on the command line" -- \
         qemu_virtio probe.run=rng
