@@ -88,6 +88,9 @@ static const struct probe_test tests[] = {
     { "blkread", run_blkread },
     { "net", run_net },
     { "netserve", run_netserve },
+    { "vsock", run_vsock },
+    { "balloon", run_balloon },
+    { "balloonwait", run_balloonwait },
     { NULL, NULL },
 };
 

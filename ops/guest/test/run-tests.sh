@@ -105,10 +105,33 @@ expect "linux64: probe.run=lapic fails without a local APIC" 0 \
     "probe: run lapic fail no local APIC at 0xfee00000: id=255 version=0xffffffff" \
     "probe: run done ok=0 fail=1 unknown=0" -- $vmm --cmdline probe.run=lapic $elf
 
+expect "linux64: a virtio device without VIRTIO_F_VERSION_1 is refused with the reason" 0 \
+    "probe: run rng fail device does not offer VIRTIO_F_VERSION_1" -- \
+    $vmm --virtio 0xc0001000:4 --cmdline "virtio_mmio.device=4K@0xc0001000:5 probe.run=rng" $elf
 expect "linux64: virtio-mmio devices from the command line, identified by their registers" 0 \
     "probe: virtio-mmio base=0xc0001000 size=0x1000 irq=5 version=2 device_id=4" \
     "probe: virtio-mmio base=0xc0002000 size=0x1000 irq=6 no-device" "probe: virtio-mmio malformed=2" -- \
     $vmm --virtio 0xc0001000:4 --cmdline "virtio_mmio.device=4K@0xc0001000:5 virtio_mmio.device=0x1000@3221233664:6 virtio_mmio.device=4K@:7 virtio_mmio.device=4K@0xc0003000" $elf
+
+# --- virtio-vsock against the device model of test/vsockdev.c (no vhost-vsock on this host) ----
+vsock_dev="virtio_mmio.device=4K@0xc0001000:5"
+expect "minivmm vsock: guest echoes the host's 1 MiB on port 5000 and round-trips 1 MiB to host port 6000" 0 \
+    "probe: vsock: listening cid=42 port=5000" "probe: run vsock ok guest_cid=42 echoed=1048576 roundtrip=1048576" -- \
+    timeout 120 $vmm --vsock 42:5000:6000:1048576 --cmdline "$vsock_dev probe.run=vsock probe.vsock.accept=1" $elf
+if grep -qx "vsockdev: client sent=1048576 checked=1048576 ok" /tmp/probe-test-stderr.$$; then
+    pass "minivmm vsock: ... and the host side got its 1 MiB back intact, within the guest's credit"
+else
+    fail "minivmm vsock: ... and the host side got its 1 MiB back intact, within the guest's credit"; sed 's/^/     ! /' /tmp/probe-test-stderr.$$
+fi
+expect "minivmm vsock: other ports and sizes from the command line" 0 \
+    "probe: vsock: listening cid=3 port=1234" "probe: run vsock ok guest_cid=3 echoed=5000 roundtrip=70001" -- \
+    timeout 60 $vmm --vsock 3:1234:7000:5000 --cmdline "$vsock_dev probe.run=vsock probe.vsock.accept=1 probe.vsock.port=1234 probe.vsock.hostport=7000 probe.vsock.bytes=70001" $elf
+expect "minivmm vsock: no host listener: the guest's request is answered with RST" 0 \
+    "probe: run vsock fail the host refused the connection (RST): guest_cid=3 echoed=0 roundtrip=0" -- \
+    timeout 60 $vmm --vsock 3:5000:6001:0 --cmdline "$vsock_dev probe.run=vsock" $elf
+expect "minivmm vsock: waiting for a host connection that never comes ends at probe.vsock.wait_ms" 0 \
+    "probe: run vsock fail timed out waiting for host connections: guest_cid=3 echoed=0 roundtrip=0" -- \
+    timeout 60 $vmm --vsock 3:5000:6000:0 --cmdline "$vsock_dev probe.run=vsock probe.vsock.hostport=0 probe.vsock.accept=1 probe.vsock.wait_ms=500" $elf
 
 # --- PVH (minivmm) ------------------------------------------------------------------------------
 expect "pvh: banner, cmdline, census from hvm_start_info memmap" 0 \
@@ -147,18 +170,24 @@ qemu_virtio() {
     ../bin/qemu-probe --kernel $elf --mem-mib 256 --timeout 60 --cmdline "console=ttyS0 $cmdline" -- \
         -M microvm,acpi=off -global virtio-mmio.force-legacy=false "$@"
 }
-# qemu_monitor WAIT-FOR CMD CMDLINE QEMU-ARGS...: once the guest printed a line containing
-# WAIT-FOR, send the HMP command CMD to QEMU's monitor (a pair of FIFOs); prints the guest's output.
+# qemu_monitor STEP... -- CMDLINE QEMU-ARGS...: STEP is "TEXT=>HMP COMMAND": once the guest printed
+# a line containing TEXT, send the command to QEMU's monitor (a pair of FIFOs); steps in order.
+# Prints the guest's output.
 qemu_monitor() {
-    local want="$1" command="$2" cmdline="$3"; shift 3
+    local steps=()
+    while [[ "$1" != "--" ]]; do steps+=("$1"); shift; done
+    shift
+    local cmdline="$1"; shift
     local dir mon rc; dir="$(mktemp -d)"
     mkfifo "$dir/mon.in" "$dir/mon.out"
     qemu_virtio "$cmdline" -monitor "pipe:$dir/mon" "$@" >"$dir/out" &
     local qemu_pid=$!
     cat "$dir/mon.out" >/dev/null &
     exec {mon}>"$dir/mon.in"
-    for _ in $(seq 100); do grep -qF -- "$want" "$dir/out" && break; sleep 0.1; done
-    echo "$command" >&$mon
+    for step in "${steps[@]}"; do
+        for _ in $(seq 100); do grep -qF -- "${step%%=>*}" "$dir/out" && break; sleep 0.1; done
+        echo "${step#*=>}" >&$mon
+    done
     wait $qemu_pid; rc=$?
     exec {mon}>&-
     cat "$dir/out"; rm -rf "$dir"
@@ -193,7 +222,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
     expect "qemu virtio: blkwait sees block_resize (config change), blk then reads the new capacity" 0 \
         "probe: blkwait: waiting generation=0 capacity=2048" "probe: run blkwait ok capacity=4096" \
         "probe: run blk ok capacity=4096 ro=0 id=probe0 crc32=$crc" -- \
-        qemu_monitor "blkwait: waiting" "block_resize d0 2M" "probe.run=blkwait,blk probe.blk.wait_ms=20000" "${disk[@]}"
+        qemu_monitor "blkwait: waiting=>block_resize d0 2M" -- "probe.run=blkwait,blk probe.blk.wait_ms=20000" "${disk[@]}"
     expect "qemu virtio: blkwait gives up after probe.blk.wait_ms" 0 \
         "probe: run blkwait fail no configuration change within the wait: capacity=4096 generation=0" -- \
         qemu_virtio "probe.run=blkwait probe.blk.wait_ms=300" "${disk[@]}"
@@ -239,9 +268,24 @@ if command -v qemu-system-x86_64 >/dev/null; then
         ip netns del "$ns" 2>/dev/null
     fi
 
+    expect "qemu virtio: balloon inflates to the monitor's target, deflates to a smaller one" 0 \
+        "probe: touched mib=64 pages=16384" "~probe: balloon: free_pages=[0-9]+ first_pfn=0x[0-9a-f]+" \
+        "probe: run balloon ok target_pages=0 inflated=0" \
+        "probe: run balloonwait ok target_pages=16384 inflated=16384" \
+        "probe: run balloonwait ok target_pages=4096 inflated=4096" \
+        "probe: run balloon ok target_pages=4096 inflated=4096" "probe: run done ok=4 fail=0 unknown=0" -- \
+        qemu_monitor "waiting target_pages=0 =>balloon 192" "waiting target_pages=16384 =>balloon 240" -- \
+        "probe.touch=64 probe.run=balloon,balloonwait,balloonwait,balloon" -device virtio-balloon-device
+    expect "qemu virtio: balloonwait gives up after probe.balloon.wait_ms" 0 \
+        "probe: run balloonwait fail no change of num_pages within the wait: target_pages=0 inflated=0" -- \
+        qemu_virtio "probe.run=balloonwait probe.balloon.wait_ms=300" -device virtio-balloon-device
+
     expect "qemu virtio: rng reads 64 bytes twice (device reset and set up again)" 0 \
         "~probe: run rng ok bytes=64 distinct=[0-9]+" "probe: run done ok=2 fail=0 unknown=0" -- \
         qemu_virtio probe.run=rng,rng -device virtio-rng-device
+    expect "qemu virtio: a legacy (version 1) virtio-mmio device is refused with the reason" 0 \
+        "probe: run rng fail device is legacy virtio-mmio (version 1); the probe drives version 2 only" -- \
+        ../bin/qemu-probe --kernel $elf --cmdline "console=ttyS0 probe.run=rng" -- -M microvm,acpi=off -device virtio-rng-device
     expect "qemu virtio: rng without a device fails with the reason" 0 \
         "probe: run rng fail no virtio-rng device (device_id 4) on the command line" -- \
         qemu_virtio probe.run=rng
