@@ -106,7 +106,7 @@ final class VmResources {
     private Route patchBalloon(Call c) {
         Bodies.BalloonUpdate patch = c.body(Bodies.BalloonUpdate.class, "balloon");
         return reply(() -> fleet.get(c.id())
-                .thenCompose(v -> fleet.configure(c.id(), new ConfigChange.PatchBalloon(bodies.patchBalloon(balloonOf(v), patch))))
+                .thenCompose(v -> fleet.configure(c.id(), balloonChange(v, bodies.patchBalloon(balloonOf(v), patch))))
                 .thenApply(v -> Replies.noContent()));
     }
 
@@ -131,8 +131,13 @@ final class VmResources {
                 throw new InvalidConfigException("stats_polling_interval_s", "balloon statistics cannot be turned "
                         + (next.statsPollingIntervalS() == 0 ? "off" : "on") + " after boot: only a non-zero interval can be changed to another");
             }
-            return fleet.configure(c.id(), new ConfigChange.PatchBalloon(next));
+            return fleet.configure(c.id(), balloonChange(v, next));
         }).thenApply(v -> Replies.noContent()));
+    }
+
+    /** Firecracker allows both balloon PATCHes before boot as well: then they are plain changes of the definition. */
+    private static ConfigChange balloonChange(VmView v, BalloonConfig next) {
+        return v.state() == VmState.CONFIGURING ? new ConfigChange.SetBalloon(next) : new ConfigChange.PatchBalloon(next);
     }
 
     private static BalloonConfig balloonOf(VmView v) {
