@@ -162,7 +162,7 @@ public final class BodyMapper {
                 Optional.ofNullable(b.entropy()).map(this::entropy),
                 Optional.ofNullable(b.balloon()).map(this::balloon));
         Map<String, String> labels = b.labels() == null ? Map.of() : b.labels();
-        if (labels.containsValue(null)) throw new InvalidConfigException("labels", "a label value is null: use a string");
+        if (labels.values().stream().anyMatch(java.util.Objects::isNull)) throw new InvalidConfigException("labels", "a label value is null: use a string");
         return new VmDefinition(id,
                 b.machineConfig() == null ? MachineConfig.DEFAULT : machineConfig(b.machineConfig()),
                 Optional.of(bootSource(b.bootSource())),
