@@ -72,7 +72,9 @@ public final class ApiRouter extends AllDirectives {
         List<String> path = new ArrayList<>();
         request.getUri().pathSegments().forEach(path::add);
         String method = request.method().name();
-        List<ApiRoute> candidates = ApiRoute.matching(path);
+        String raw = request.getUri().path();
+        // "/vms/" and "/vms//x" are not "/vms" and "/vms/x": one spelling per resource
+        List<ApiRoute> candidates = raw.length() > 1 && (raw.endsWith("/") || raw.contains("//")) ? List.of() : ApiRoute.matching(path);
         if (candidates.isEmpty()) {
             throw ApiFault.notFound("no resource at " + request.method().name() + " " + request.getUri().path()
                     + ": GET /openapi.yaml describes the API");

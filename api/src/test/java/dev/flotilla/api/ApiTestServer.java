@@ -78,6 +78,12 @@ final class ApiTestServer implements AutoCloseable {
             return j.get("fault_message").asText();
         }
 
+        /** Asserts the status and a fault_message that mentions {@code word}. */
+        void refuses(int expected, String word) {
+            String msg = fault(expected);
+            assertTrue(msg.contains(word), () -> "fault_message should mention '" + word + "': " + msg);
+        }
+
         void noContent() {
             assertEquals(204, status, () -> "expected 204; body: " + body);
         }

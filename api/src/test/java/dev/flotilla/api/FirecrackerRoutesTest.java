@@ -106,14 +106,12 @@ class FirecrackerRoutesTest {
 
     @Test
     void machineConfigValuesAreRangeChecked() {
-        assertTrue(api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":33,\"mem_size_mib\":128}").fault(400).contains("vcpu_count"));
-        assertTrue(api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":0,\"mem_size_mib\":128}").fault(400).contains("vcpu_count"));
-        assertTrue(api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":3,\"mem_size_mib\":128,\"smt\":true}").fault(400).contains("smt"));
-        assertTrue(api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":1}").fault(400).contains("mem_size_mib"));
-        assertTrue(api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":128,\"cpu_template\":\"T9\"}").fault(400)
-                .contains("cpu_template"));
-        assertTrue(api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":129,\"huge_pages\":\"2M\"}").fault(400)
-                .contains("mem_size_mib"));
+        api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":33,\"mem_size_mib\":128}").refuses(400, "vcpu_count");
+        api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":0,\"mem_size_mib\":128}").refuses(400, "vcpu_count");
+        api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":3,\"mem_size_mib\":128,\"smt\":true}").refuses(400, "smt");
+        api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":1}").refuses(400, "mem_size_mib");
+        api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":128,\"cpu_template\":\"T9\"}").refuses(400, "cpu_template");
+        api.put("/vms/mc-r/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":129,\"huge_pages\":\"2M\"}").refuses(400, "mem_size_mib");
     }
 
     @Test
@@ -138,35 +136,34 @@ class FirecrackerRoutesTest {
     @Test
     void driveRulesAreChecked() {
         String base = "{\"drive_id\":\"d\",\"path_on_host\":\"" + api.rootfs + "\"";
-        assertTrue(api.put("/vms/dr/drives/d", base + "}").fault(400).contains("is_root_device"));
-        assertTrue(api.put("/vms/dr/drives/d", base + ",\"is_root_device\":false,\"partuuid\":\"1234\"}").fault(400).contains("partuuid"));
-        assertTrue(api.put("/vms/dr/drives/d", base + ",\"is_root_device\":false,\"io_engine\":\"Async\"}").fault(400).contains("io_engine"));
+        api.put("/vms/dr/drives/d", base + "}").refuses(400, "is_root_device");
+        api.put("/vms/dr/drives/d", base + ",\"is_root_device\":false,\"partuuid\":\"1234\"}").refuses(400, "partuuid");
+        api.put("/vms/dr/drives/d", base + ",\"is_root_device\":false,\"io_engine\":\"Async\"}").refuses(400, "io_engine");
         api.put("/vms/dr/drives/d", base + ",\"is_root_device\":false,\"cache_type\":\"Unsafe\",\"io_engine\":\"Sync\"}").noContent();
-        assertTrue(api.put("/vms/dr/drives/e", "{\"drive_id\":\"e\",\"path_on_host\":\"" + api.rootfs
-                + "\",\"is_root_device\":false,\"rate_limiter\":{\"ops\":{\"size\":-1,\"refill_time\":10}}}").fault(400).contains("size"));
-        assertTrue(api.put("/vms/dr/drives/e", "{\"drive_id\":\"e\",\"path_on_host\":\"" + api.rootfs
-                + "\",\"is_root_device\":false,\"rate_limiter\":{\"ops\":{\"size\":10}}}").fault(400).contains("refill_time"));
+        api.put("/vms/dr/drives/e", "{\"drive_id\":\"e\",\"path_on_host\":\"" + api.rootfs
+                + "\",\"is_root_device\":false,\"rate_limiter\":{\"ops\":{\"size\":-1,\"refill_time\":10}}}").refuses(400, "size");
+        api.put("/vms/dr/drives/e", "{\"drive_id\":\"e\",\"path_on_host\":\"" + api.rootfs
+                + "\",\"is_root_device\":false,\"rate_limiter\":{\"ops\":{\"size\":10}}}").refuses(400, "refill_time");
     }
 
     @Test
     void networkInterfaceValuesAreChecked() {
-        assertTrue(api.put("/vms/ni/network-interfaces/eth0", "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"guest_mac\":\"zz\"}")
-                .fault(400).contains("guest_mac"));
-        assertTrue(api.put("/vms/ni/network-interfaces/eth0", "{\"iface_id\":\"eth0\",\"host_dev_name\":\"a/b\"}")
-                .fault(400).contains("host_dev_name"));
+        api.put("/vms/ni/network-interfaces/eth0", "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\",\"guest_mac\":\"zz\"}")
+                .refuses(400, "guest_mac");
+        api.put("/vms/ni/network-interfaces/eth0", "{\"iface_id\":\"eth0\",\"host_dev_name\":\"a/b\"}")
+                .refuses(400, "host_dev_name");
     }
 
     @Test
     void vsockBalloonLoggerAndActionValuesAreChecked() {
-        assertTrue(api.put("/vms/vv/vsock", "{\"guest_cid\":2,\"uds_path\":\"" + api.root.resolve("s") + "\"}").fault(400).contains("guest_cid"));
-        assertTrue(api.put("/vms/vv/balloon", "{\"amount_mib\":64}").fault(400).contains("deflate_on_oom"));
-        assertTrue(api.put("/vms/vv/balloon", "{\"amount_mib\":64,\"deflate_on_oom\":true,\"stats_polling_interval_s\":-1}").fault(400)
-                .contains("stats_polling_interval_s"));
-        assertTrue(api.put("/vms/vv/logger", "{\"log_path\":\"" + api.root.resolve("l") + "\",\"level\":\"Loud\"}").fault(400).contains("level"));
-        assertTrue(api.put("/vms/vv/actions", "{\"action_type\":\"Reboot\"}").fault(400).contains("InstanceStart"));
-        assertTrue(api.put("/vms/vv/actions", "{}").fault(400).contains("action_type"));
+        api.put("/vms/vv/vsock", "{\"guest_cid\":2,\"uds_path\":\"" + api.root.resolve("s") + "\"}").refuses(400, "guest_cid");
+        api.put("/vms/vv/balloon", "{\"amount_mib\":64}").refuses(400, "deflate_on_oom");
+        api.put("/vms/vv/balloon", "{\"amount_mib\":64,\"deflate_on_oom\":true,\"stats_polling_interval_s\":-1}").refuses(400, "stats_polling_interval_s");
+        api.put("/vms/vv/logger", "{\"log_path\":\"" + api.root.resolve("l") + "\",\"level\":\"Loud\"}").refuses(400, "level");
+        api.put("/vms/vv/actions", "{\"action_type\":\"Reboot\"}").refuses(400, "InstanceStart");
+        api.put("/vms/vv/actions", "{}").refuses(400, "action_type");
         api.configured("vv");
-        assertTrue(api.patch("/vms/vv/vm", "{\"state\":\"Stopped\"}").fault(400).contains("Paused"));
+        api.patch("/vms/vv/vm", "{\"state\":\"Stopped\"}").refuses(400, "Paused");
     }
 
     @Test
@@ -183,7 +180,7 @@ class FirecrackerRoutesTest {
     @Test
     void instanceStartWithoutBootSourceIsRefused() {
         api.put("/vms/nokernel/machine-config", "{\"vcpu_count\":1,\"mem_size_mib\":128}").noContent();
-        assertTrue(api.put("/vms/nokernel/actions", "{\"action_type\":\"InstanceStart\"}").fault(400).contains("boot-source"));
+        api.put("/vms/nokernel/actions", "{\"action_type\":\"InstanceStart\"}").refuses(400, "boot-source");
     }
 
     @Test
@@ -205,7 +202,7 @@ class FirecrackerRoutesTest {
         assertEquals(after, api.put("/vms/" + id + "/logger", "{\"log_path\":\"" + api.root.resolve("l2") + "\"}").fault(400));
         assertEquals(after, api.put("/vms/" + id + "/metrics", "{\"metrics_path\":\"" + api.root.resolve("m2") + "\"}").fault(400));
         assertEquals(after, api.put("/vms/" + id + "/actions", "{\"action_type\":\"InstanceStart\"}").fault(400));
-        assertTrue(api.patch("/vms/" + id + "/vm", "{\"state\":\"Resumed\"}").fault(400).contains("not paused"));
+        api.patch("/vms/" + id + "/vm", "{\"state\":\"Resumed\"}").refuses(400, "not paused");
         // what is allowed after boot: drive swap and rate limiters
         api.patch("/vms/" + id + "/drives/d", "{\"drive_id\":\"d\",\"path_on_host\":\"" + api.initrd
                 + "\",\"rate_limiter\":{\"bandwidth\":{\"size\":100,\"refill_time\":10,\"one_time_burst\":5}}}").noContent();
@@ -213,7 +210,7 @@ class FirecrackerRoutesTest {
         assertEquals(api.initrd.toString(), drive.get("path_on_host").asText());
         assertTrue(drive.get("is_root_device").asBoolean(), "PATCH keeps what it does not name");
         assertEquals(5, drive.get("rate_limiter").get("bandwidth").get("one_time_burst").asInt());
-        assertTrue(api.patch("/vms/" + id + "/drives/nope", "{\"drive_id\":\"nope\"}").fault(400).contains("no drive"));
+        api.patch("/vms/" + id + "/drives/nope", "{\"drive_id\":\"nope\"}").refuses(400, "no drive");
     }
 
     @Test
@@ -227,7 +224,7 @@ class FirecrackerRoutesTest {
         JsonNode nic = api.get("/vms/" + id + "/config").json().get("network-interfaces").get(0);
         assertEquals("tap7", nic.get("host_dev_name").asText());
         assertEquals(10, nic.get("rx_rate_limiter").get("ops").get("size").asInt());
-        assertTrue(api.patch("/vms/" + id + "/network-interfaces/eth1", "{\"iface_id\":\"eth1\"}").fault(400).contains("no network interface"));
+        api.patch("/vms/" + id + "/network-interfaces/eth1", "{\"iface_id\":\"eth1\"}").refuses(400, "no network interface");
         assertTrue(api.patch("/vms/" + id + "/network-interfaces/eth0", "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap8\"}").fault(400)
                 .contains("host_dev_name"), "PartialNetworkInterface has no host_dev_name");
     }
@@ -237,12 +234,12 @@ class FirecrackerRoutesTest {
         String id = "bal";
         assertTrue(api.get("/vms/nobal-x/balloon").status() == 404);
         api.configured(id);
-        assertTrue(api.get("/vms/" + id + "/balloon").fault(400).contains("no balloon"));
+        api.get("/vms/" + id + "/balloon").refuses(400, "no balloon");
         api.put("/vms/" + id + "/balloon", "{\"amount_mib\":32,\"deflate_on_oom\":false}").noContent();
         JsonNode b = api.get("/vms/" + id + "/balloon").json();
         assertEquals(32, b.get("amount_mib").asInt());
         assertEquals(0, b.get("stats_polling_interval_s").asInt());
-        assertTrue(api.get("/vms/" + id + "/balloon/statistics").fault(400).contains("not enabled"));
+        api.get("/vms/" + id + "/balloon/statistics").refuses(400, "not enabled");
         api.patch("/vms/" + id + "/balloon/statistics", "{\"stats_polling_interval_s\":5}").noContent(); // pre-boot: may switch on
         assertEquals(TestFleet.NOT_SUPPORTED_BEFORE_BOOT, api.get("/vms/" + id + "/balloon/statistics").fault(400));
         api.put("/vms/" + id + "/actions", "{\"action_type\":\"InstanceStart\"}").noContent();
@@ -256,7 +253,7 @@ class FirecrackerRoutesTest {
         assertEquals(1024, stats.get("free_memory").asInt());
         assertFalse(stats.has("swap_in"), "statistics the guest did not report are left out");
         api.patch("/vms/" + id + "/balloon/statistics", "{\"stats_polling_interval_s\":2}").noContent();
-        assertTrue(api.patch("/vms/" + id + "/balloon/statistics", "{\"stats_polling_interval_s\":0}").fault(400).contains("after boot"));
-        assertTrue(api.patch("/vms/" + id + "/balloon", "{}").fault(400).contains("amount_mib"));
+        api.patch("/vms/" + id + "/balloon/statistics", "{\"stats_polling_interval_s\":0}").refuses(400, "after boot");
+        api.patch("/vms/" + id + "/balloon", "{}").refuses(400, "amount_mib");
     }
 }

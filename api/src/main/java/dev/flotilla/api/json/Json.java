@@ -96,15 +96,24 @@ public final class Json {
             throw ApiFault.badRequest(where + " has the wrong type: expected " + describe(e.getTargetType())
                     + " (" + firstLine(e.getOriginalMessage()) + ")");
         } catch (JsonMappingException e) {
+            if (e.getCause() instanceof com.fasterxml.jackson.core.exc.InputCoercionException range) {
+                throw ApiFault.badRequest("field '" + path(e) + "' in the " + what + " body is out of range: "
+                        + firstLine(range.getOriginalMessage()));
+            }
+            if (e.getCause() instanceof com.fasterxml.jackson.core.exc.StreamReadException parse) throw malformed(what, parse);
             // Duplicate keys found while binding, numbers out of range, and similar: Jackson's message says which.
             throw ApiFault.badRequest("the " + what + " body is invalid at '" + path(e) + "': " + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String loc = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            throw ApiFault.badRequest("the " + what + " body is not valid JSON" + loc + ": " + firstLine(e.getOriginalMessage()));
+            throw malformed(what, e);
         } catch (IOException e) {
             throw ApiFault.badRequest("the " + what + " body could not be read: " + e.getMessage());
         }
+    }
+
+    private static ApiFault malformed(String what, JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String loc = at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return ApiFault.badRequest("the " + what + " body is not valid JSON" + loc + ": " + firstLine(e.getOriginalMessage()));
     }
 
     public static byte[] write(Object value) {
@@ -145,7 +154,8 @@ public final class Json {
     private static String firstLine(String s) {
         if (s == null) return "";
         int nl = s.indexOf('\n');
-        String line = nl < 0 ? s : s.substring(0, nl);
+        // Jackson's hints name its own settings ("enable `JsonReadFeature...` to allow"): not for API users
+        String line = (nl < 0 ? s : s.substring(0, nl)).replaceAll(":?\\s*enable `[^`]*` to allow", "");
         return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 }
