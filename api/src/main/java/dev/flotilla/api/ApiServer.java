@@ -31,7 +31,8 @@ public final class ApiServer {
     public static CompletionStage<ServerBinding> start(ActorSystem<?> system, ActorRef<FleetProtocol.Command> fleet, ApiSettings s) {
         Route route = routes(system, fleet, s);
         ServerSettings server = ServerSettings.create(system.classicSystem())
-                .withParserSettings(ParserSettings.create(system.classicSystem()).withMaxContentLength(s.maxEntityBytes()));
+                .withParserSettings(ParserSettings.create(system.classicSystem()).withMaxContentLength(s.maxEntityBytes()))
+                .withParsingErrorHandler(JsonParsingErrorHandler.class.getName());
         return Http.get(system).newServerAt(s.bindAddress(), s.port()).withSettings(server).bind(route)
                 .whenComplete((b, failure) -> {
                     if (failure != null) {

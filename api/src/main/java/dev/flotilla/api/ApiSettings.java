@@ -1,5 +1,6 @@
 package dev.flotilla.api;
 
+import com.typesafe.config.Config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -60,6 +61,25 @@ public record ApiSettings(String bindAddress, int port, Optional<String> bearerT
         allowedRoots = List.copyOf(allowedRoots);
         if (askTimeout == null || askTimeout.isNegative() || askTimeout.isZero()) askTimeout = DEFAULT_ASK_TIMEOUT;
         if (maxEventStreams < 1) throw new IllegalArgumentException("max event streams must be at least 1");
+    }
+
+    /**
+     * From the {@code flotilla.api} section (see the api module's reference.conf for keys and defaults).
+     *
+     * @throws IllegalArgumentException naming the key when a value is refused
+     */
+    public static ApiSettings fromConfig(Config config) {
+        Config c = config.getConfig("flotilla.api");
+        String token = c.getString("bearer-token");
+        long entity = c.getBytes("max-entity-size");
+        List<Path> roots = c.getStringList("allowed-roots").stream().map(Path::of).toList();
+        try {
+            return new ApiSettings(c.getString("bind-address"), c.getInt("port"), token.isEmpty() ? Optional.empty() : Optional.of(token),
+                    (int) Math.min(Integer.MAX_VALUE, entity), roots.isEmpty() ? defaultRoots() : roots,
+                    c.getDuration("ask-timeout"), c.getInt("max-event-streams"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("flotilla.api: " + e.getMessage(), e);
+        }
     }
 
     /** Loopback, port 8080, no token, 64 KiB bodies, {@link #defaultRoots()}. */

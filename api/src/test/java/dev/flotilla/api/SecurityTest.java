@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import dev.flotilla.vm.config.InvalidConfigException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -94,6 +95,32 @@ class SecurityTest {
         assertThrows(IllegalArgumentException.class, () -> d.withAllowedRoots(List.of()));
         assertThrows(IllegalArgumentException.class, () -> d.withAllowedRoots(List.of(Path.of("relative"))));
         assertThrows(IllegalArgumentException.class, () -> d.withBind("127.0.0.1", 70000));
+    }
+
+    @Test
+    void settingsFromConfigHaveLoopbackDefaultsAndNameTheSectionOnRefusal() {
+        ApiSettings d = ApiSettings.fromConfig(ConfigFactory.parseString("flotilla.api.bearer-token = \"\"")
+                .withFallback(ConfigFactory.defaultReference()).resolve());
+        assertEquals("127.0.0.1", d.bindAddress());
+        assertEquals(8080, d.port());
+        assertEquals(Optional.empty(), d.bearerToken());
+        assertEquals(64 * 1024, d.maxEntityBytes());
+        assertEquals(ApiSettings.defaultRoots(), d.allowedRoots());
+        assertEquals(Duration.ofSeconds(10), d.askTimeout());
+        ApiSettings custom = ApiSettings.fromConfig(ConfigFactory.parseString("flotilla.api { bind-address = \"0.0.0.0\", port = 9000, "
+                + "bearer-token = \"" + TOKEN + "\", max-entity-size = 128 KiB, allowed-roots = [\"/srv/images\"], ask-timeout = 3s, "
+                + "max-event-streams = 5 }").withFallback(ConfigFactory.defaultReference()).resolve());
+        assertEquals("0.0.0.0", custom.bindAddress());
+        assertEquals(9000, custom.port());
+        assertEquals(Optional.of(TOKEN), custom.bearerToken());
+        assertEquals(128 * 1024, custom.maxEntityBytes());
+        assertEquals(List.of(Path.of("/srv/images")), custom.allowedRoots());
+        assertEquals(Duration.ofSeconds(3), custom.askTimeout());
+        assertEquals(5, custom.maxEventStreams());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ApiSettings.fromConfig(ConfigFactory
+                .parseString("flotilla.api { bind-address = \"0.0.0.0\", bearer-token = \"\" }")
+                .withFallback(ConfigFactory.defaultReference()).resolve()));
+        assertTrue(e.getMessage().startsWith("flotilla.api:") && e.getMessage().contains("bearer token"), e.getMessage());
     }
 
     @Test
