@@ -2,6 +2,7 @@ package dev.flotilla.api;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
+import akka.actor.typed.DispatcherSelector;
 import akka.http.javadsl.Http;
 import akka.http.javadsl.ServerBinding;
 import akka.http.javadsl.server.Route;
@@ -12,6 +13,7 @@ import dev.flotilla.fleet.FleetProtocol;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,8 +52,9 @@ public final class ApiServer {
         FleetClient client = new FleetClient(fleet, system.scheduler(), s.askTimeout());
         BodyMapper bodies = new BodyMapper(new HostPaths(s.allowedRoots()));
         Map<ApiRoute, Function<Call, Route>> table = new EnumMap<>(ApiRoute.class);
-        new VmResources(client, bodies).register(table);
-        new FleetResources(client, bodies, new VmEventStream(fleet, s.maxEventStreams())).register(table);
+        Executor files = system.dispatchers().lookup(DispatcherSelector.blocking());
+        new VmResources(client, bodies, files).register(table);
+        new FleetResources(client, bodies, new VmEventStream(fleet, s.maxEventStreams()), files).register(table);
         return new ApiRouter(table, new BearerToken(s.bearerToken()), s.maxEntityBytes()).route();
     }
 }

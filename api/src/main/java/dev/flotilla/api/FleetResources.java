@@ -22,6 +22,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 import static dev.flotilla.api.Handlers.reply;
@@ -39,10 +41,13 @@ final class FleetResources {
     private final BodyMapper bodies;
     private final VmEventStream events;
     private final byte[] openApi;
+    private final Executor files;
 
-    FleetResources(FleetClient fleet, BodyMapper bodies, VmEventStream events) {
+    /** @param files where bodies naming host paths are mapped: resolving them is blocking file-system I/O */
+    FleetResources(FleetClient fleet, BodyMapper bodies, VmEventStream events, Executor files) {
         this.fleet = fleet;
         this.bodies = bodies;
+        this.files = files;
         this.events = events;
         this.openApi = openApiDocument();
     }
@@ -61,8 +66,8 @@ final class FleetResources {
     private Route create(Call c) {
         Bodies.VmConfig body = c.body(Bodies.VmConfig.class, "VM configuration");
         String id = body.id() != null ? body.id() : newId();
-        var definition = bodies.definition(id, body);
-        return reply(() -> fleet.create(definition).thenApply(v -> Replies.created("/vms/" + v.id(), ViewMapper.vm(v))));
+        return reply(() -> CompletableFuture.supplyAsync(() -> bodies.definition(id, body), files)
+                .thenCompose(fleet::create).thenApply(v -> Replies.created("/vms/" + v.id(), ViewMapper.vm(v))));
     }
 
     /** vm- and 12 hex digits: unguessable enough that two bursts never collide, short enough to type. */

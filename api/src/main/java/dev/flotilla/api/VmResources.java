@@ -14,7 +14,10 @@ import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.MachineConfig;
 import dev.flotilla.vm.config.NetworkInterfaceConfig;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static dev.flotilla.api.Handlers.reply;
 
@@ -28,34 +31,37 @@ final class VmResources {
 
     private final FleetClient fleet;
     private final BodyMapper bodies;
+    private final Executor files;
 
-    VmResources(FleetClient fleet, BodyMapper bodies) {
+    /** @param files where bodies naming host paths are mapped: resolving them is blocking file-system I/O */
+    VmResources(FleetClient fleet, BodyMapper bodies, Executor files) {
         this.fleet = fleet;
         this.bodies = bodies;
+        this.files = files;
     }
 
     void register(Map<ApiRoute, Function<Call, Route>> table) {
         table.put(ApiRoute.DESCRIBE_INSTANCE, c -> reply(() -> fleet.get(c.id()).thenApply(v -> Replies.ok(ViewMapper.instanceInfo(v)))));
-        table.put(ApiRoute.PUT_BOOT_SOURCE, c -> change(c, new ConfigChange.SetBootSource(bodies.bootSource(c.body(Bodies.BootSource.class, "boot-source")))));
+        table.put(ApiRoute.PUT_BOOT_SOURCE, c -> change(c, () -> new ConfigChange.SetBootSource(bodies.bootSource(c.body(Bodies.BootSource.class, "boot-source")))));
         table.put(ApiRoute.GET_MACHINE_CONFIG, c -> reply(() -> fleet.get(c.id())
                 .thenApply(v -> Replies.ok(ViewMapper.machineConfig(v.definition().machineConfig())))));
-        table.put(ApiRoute.PUT_MACHINE_CONFIG, c -> change(c, new ConfigChange.SetMachineConfig(
+        table.put(ApiRoute.PUT_MACHINE_CONFIG, c -> change(c, () -> new ConfigChange.SetMachineConfig(
                 bodies.machineConfig(c.body(Bodies.MachineConfiguration.class, "machine-config")))));
         table.put(ApiRoute.PATCH_MACHINE_CONFIG, this::patchMachineConfig);
-        table.put(ApiRoute.PUT_DRIVE, c -> change(c, new ConfigChange.PutDrive(bodies.drive(c.param("drive_id"), c.body(Bodies.Drive.class, "drive")))));
+        table.put(ApiRoute.PUT_DRIVE, c -> change(c, () -> new ConfigChange.PutDrive(bodies.drive(c.param("drive_id"), c.body(Bodies.Drive.class, "drive")))));
         table.put(ApiRoute.PATCH_DRIVE, this::patchDrive);
-        table.put(ApiRoute.PUT_NETWORK_INTERFACE, c -> change(c, new ConfigChange.PutNetworkInterface(
+        table.put(ApiRoute.PUT_NETWORK_INTERFACE, c -> change(c, () -> new ConfigChange.PutNetworkInterface(
                 bodies.networkInterface(c.param("iface_id"), c.body(Bodies.NetworkInterface.class, "network-interface")))));
         table.put(ApiRoute.PATCH_NETWORK_INTERFACE, this::patchNetworkInterface);
-        table.put(ApiRoute.PUT_VSOCK, c -> change(c, new ConfigChange.SetVsock(bodies.vsock(c.body(Bodies.Vsock.class, "vsock")))));
-        table.put(ApiRoute.PUT_ENTROPY, c -> change(c, new ConfigChange.SetEntropy(bodies.entropy(c.body(Bodies.EntropyDevice.class, "entropy")))));
+        table.put(ApiRoute.PUT_VSOCK, c -> change(c, () -> new ConfigChange.SetVsock(bodies.vsock(c.body(Bodies.Vsock.class, "vsock")))));
+        table.put(ApiRoute.PUT_ENTROPY, c -> change(c, () -> new ConfigChange.SetEntropy(bodies.entropy(c.body(Bodies.EntropyDevice.class, "entropy")))));
         table.put(ApiRoute.GET_BALLOON, c -> reply(() -> fleet.get(c.id()).thenApply(v -> Replies.ok(ViewMapper.balloon(balloonOf(v))))));
-        table.put(ApiRoute.PUT_BALLOON, c -> change(c, new ConfigChange.SetBalloon(bodies.balloon(c.body(Bodies.Balloon.class, "balloon")))));
+        table.put(ApiRoute.PUT_BALLOON, c -> change(c, () -> new ConfigChange.SetBalloon(bodies.balloon(c.body(Bodies.Balloon.class, "balloon")))));
         table.put(ApiRoute.PATCH_BALLOON, this::patchBalloon);
         table.put(ApiRoute.GET_BALLOON_STATISTICS, this::balloonStatistics);
         table.put(ApiRoute.PATCH_BALLOON_STATISTICS, this::patchBalloonStatistics);
-        table.put(ApiRoute.PUT_LOGGER, c -> change(c, new ConfigChange.SetLogger(bodies.logger(c.body(Bodies.Logger.class, "logger")))));
-        table.put(ApiRoute.PUT_METRICS, c -> change(c, new ConfigChange.SetMetrics(bodies.metrics(c.body(Bodies.Metrics.class, "metrics")))));
+        table.put(ApiRoute.PUT_LOGGER, c -> change(c, () -> new ConfigChange.SetLogger(bodies.logger(c.body(Bodies.Logger.class, "logger")))));
+        table.put(ApiRoute.PUT_METRICS, c -> change(c, () -> new ConfigChange.SetMetrics(bodies.metrics(c.body(Bodies.Metrics.class, "metrics")))));
         table.put(ApiRoute.PUT_ACTIONS, c -> act(c, action(c.body(Bodies.InstanceActionInfo.class, "actions").actionType())));
         table.put(ApiRoute.PATCH_VM, c -> act(c, vmState(c.body(Bodies.Vm.class, "vm").state())));
         Function<Call, Route> config = c -> reply(() -> fleet.get(c.id()).thenApply(v -> Replies.ok(ViewMapper.config(v.definition()))));
@@ -63,8 +69,10 @@ final class VmResources {
         table.put(ApiRoute.GET_VM_CONFIG, config);
     }
 
-    private Route change(Call c, ConfigChange change) {
-        return reply(() -> fleet.configure(c.id(), change).thenApply(v -> Replies.noContent()));
+    /** Builds the change (host paths are resolved on the file system) off the dispatcher, then asks the fleet. */
+    private Route change(Call c, Supplier<ConfigChange> change) {
+        return reply(() -> CompletableFuture.supplyAsync(change, files)
+                .thenCompose(ch -> fleet.configure(c.id(), ch)).thenApply(v -> Replies.noContent()));
     }
 
     private Route act(Call c, Action action) {
@@ -83,12 +91,12 @@ final class VmResources {
     private Route patchDrive(Call c) {
         Bodies.PartialDrive patch = c.body(Bodies.PartialDrive.class, "drive");
         String driveId = c.param("drive_id");
-        return reply(() -> fleet.get(c.id()).thenCompose(v -> {
+        return reply(() -> fleet.get(c.id()).thenComposeAsync(v -> {
             DriveConfig current = v.definition().devices().drives().stream().filter(d -> d.driveId().equals(driveId)).findFirst()
                     .orElseThrow(() -> new InvalidConfigException("drive_id", "VM '" + c.id() + "' has no drive '" + driveId
                             + "': PUT /vms/" + c.id() + "/drives/" + driveId + " before boot to add it"));
             return fleet.configure(c.id(), new ConfigChange.PatchDrive(bodies.patchDrive(driveId, current, patch)));
-        }).thenApply(v -> Replies.noContent()));
+        }, files).thenApply(v -> Replies.noContent()));
     }
 
     private Route patchNetworkInterface(Call c) {
