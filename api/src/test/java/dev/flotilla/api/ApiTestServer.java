@@ -74,8 +74,12 @@ final class ApiTestServer implements AutoCloseable {
             JsonNode j = json();
             assertTrue(j.has("fault_message") && j.get("fault_message").isTextual(), () -> "fault_message in " + body);
             assertEquals(1, j.size(), () -> "only fault_message in " + body);
-            assertFalse(j.get("fault_message").asText().isBlank());
-            return j.get("fault_message").asText();
+            String msg = j.get("fault_message").asText();
+            assertFalse(msg.isBlank());
+            for (String internal : new String[] {"java.", "dev.flotilla.", "Jackson", "`", "Exception"}) {
+                assertFalse(msg.contains(internal), () -> "fault_message shows internals (" + internal + "): " + msg);
+            }
+            return msg;
         }
 
         /** Asserts the status and a fault_message that mentions {@code word}. */

@@ -93,8 +93,7 @@ public final class Json {
         } catch (MismatchedInputException e) {
             String field = path(e);
             String where = field.isEmpty() ? "the " + what + " body" : "field '" + field + "' in the " + what + " body";
-            throw ApiFault.badRequest(where + " has the wrong type: expected " + describe(e.getTargetType())
-                    + " (" + firstLine(e.getOriginalMessage()) + ")");
+            throw ApiFault.badRequest(where + " has the wrong type: expected " + describe(e.getTargetType()) + ", got " + found(e));
         } catch (JsonMappingException e) {
             if (e.getCause() instanceof com.fasterxml.jackson.core.exc.InputCoercionException range) {
                 throw ApiFault.badRequest("field '" + path(e) + "' in the " + what + " body is out of range: "
@@ -143,6 +142,26 @@ public final class Json {
         if (t == String.class) return "a string";
         if (java.util.Collection.class.isAssignableFrom(t)) return "an array";
         return "a JSON object";
+    }
+
+    /** What the client sent where the mismatch was found, in JSON's terms (Jackson's own message names Java classes). */
+    private static String found(MismatchedInputException e) {
+        if (!(e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p)) return "another type";
+        com.fasterxml.jackson.core.JsonToken t = p.currentToken();
+        if (t == null) return "nothing";
+        try {
+            return switch (t) {
+                case START_OBJECT, END_OBJECT, FIELD_NAME -> "an object";
+                case START_ARRAY, END_ARRAY -> "an array";
+                case VALUE_STRING -> "the string " + shown(p.getText());
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + p.getText();
+                case VALUE_TRUE, VALUE_FALSE -> p.getText();
+                case VALUE_NULL -> "null";
+                default -> "another type";
+            };
+        } catch (IOException io) {
+            return "another type";
+        }
     }
 
     private static String shown(Object v) {
