@@ -44,9 +44,13 @@ public final class VmEventStream {
         return open.get();
     }
 
+    /**
+     * A stream is counted from when its source is materialized (the response is being sent) to when it ends, so
+     * a request that never gets that far (refused by content negotiation, client gone) holds no slot. Concurrent
+     * requests can overshoot the limit by a few; it bounds resources, it is not a quota.
+     */
     Route route() {
-        if (open.incrementAndGet() > maxStreams) {
-            open.decrementAndGet();
+        if (open.get() >= maxStreams) {
             return Directives.complete(Replies.fault(StatusCodes.SERVICE_UNAVAILABLE, "already " + maxStreams
                     + " event streams are open, the most this daemon serves: close one, or raise the limit"));
         }
@@ -58,6 +62,7 @@ public final class VmEventStream {
                 msg -> Optional.empty(), msg -> Optional.empty(), BUFFER, OverflowStrategy.dropHead());
         return events
                 .mapMaterializedValue(ref -> {
+                    open.incrementAndGet();
                     fleet.tell(new FleetProtocol.Subscribe(Adapter.toTyped(ref)));
                     return ref;
                 })

@@ -232,6 +232,13 @@ class FleetRoutesTest {
         }
     }
 
+    @Test
+    void eventStreamRefusesClientsThatDoNotAcceptIt() throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(api.base + "/events")).header("Accept", "application/json").GET().build();
+        HttpResponse<String> r = api.client().send(req, HttpResponse.BodyHandlers.ofString());
+        new ApiTestServer.Reply(r.statusCode(), r.body(), r).refuses(406, "text/event-stream");
+    }
+
     private static List<String> readEvent(BufferedReader in) {
         List<String> lines = new ArrayList<>();
         try {
