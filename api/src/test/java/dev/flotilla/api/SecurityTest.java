@@ -167,6 +167,16 @@ class SecurityTest {
     }
 
     @Test
+    void aPortInUseFailsTheStartWithTheAddress() {
+        int port = api.binding.localAddress().getPort();
+        ApiSettings s = ApiSettings.defaults().withBind("127.0.0.1", port).withAllowedRoots(List.of(tmp));
+        var failed = ApiServer.start(api.testKit.system(), api.fleet, s).toCompletableFuture();
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> failed.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains(Integer.toString(port)), e.getCause().getMessage());
+    }
+
+    @Test
     void oneVmsRequestsAreKeyedByItsPathId() {
         // a body cannot redirect a change to another VM: there is no VM id in any per-VM body
         api.send("PUT", "/vms/vm-a/machine-config", "{\"vcpu_count\":2,\"mem_size_mib\":256}").noContent();
