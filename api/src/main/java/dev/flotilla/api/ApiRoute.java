@@ -38,6 +38,8 @@ public enum ApiRoute {
     CREATE_VM("POST", "/vms"),
     LIST_VMS("GET", "/vms"),
     DELETE_VM("DELETE", "/vms/{id}"),
+    /** The fleet's view of one VM (state, host, boot time, end reason, config): what GET /vms lists, for one id. */
+    VM_STATUS("GET", "/vms/{id}/status"),
     LIST_HOSTS("GET", "/hosts"),
     EVENTS("GET", "/events"),
     OPENAPI("GET", "/openapi.yaml");

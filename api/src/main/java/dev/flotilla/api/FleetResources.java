@@ -56,6 +56,7 @@ final class FleetResources {
         table.put(ApiRoute.CREATE_VM, this::create);
         table.put(ApiRoute.LIST_VMS, this::list);
         table.put(ApiRoute.DELETE_VM, c -> reply(() -> fleet.delete(c.id()).thenApply(d -> Replies.noContent())));
+        table.put(ApiRoute.VM_STATUS, c -> reply(() -> fleet.get(c.id()).thenApply(v -> Replies.ok(ViewMapper.vm(v)))));
         table.put(ApiRoute.LIST_HOSTS, c -> reply(() -> fleet.hosts()
                 .thenApply(hs -> Replies.ok(new Bodies.HostList(hs.stream().map(ViewMapper::host).toList())))));
         table.put(ApiRoute.EVENTS, c -> events.route());

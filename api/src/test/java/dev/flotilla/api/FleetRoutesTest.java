@@ -68,6 +68,8 @@ class FleetRoutesTest {
         assertEquals("Info", c.get("logger").get("level").asText());
         assertTrue(c.has("entropy") && c.has("balloon") && c.has("vsock") && c.has("metrics"));
         assertEquals("Running", api.get("/vms/burst-1").json().get("state").asText());
+        assertEquals(v, api.get("/vms/burst-1/status").json(), "GET /vms/{id}/status is the view POST returned");
+        api.get("/vms/nobody/status").refuses(404, "nobody");
     }
 
     @Test
