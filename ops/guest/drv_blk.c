@@ -309,3 +309,175 @@ enum result run_blkread(const struct boot_info *bi)
     putc_('\n');
     return ok ? OK : FAIL;
 }
+
+/*
+ * Benchmark routines (flotilla bench devices). One request in flight at a time; the loop stops at
+ * its count or after probe.blk.ms=<ms> (when given), whichever comes first. Each prints a start
+ * and a done detail line around exactly the requests it counts: the host reads its CPU clocks at
+ * those two lines, so the CPU it divides by the request count is the CPU those requests cost.
+ *   blkrand  probe: blkrand: start blocks=<4 KiB blocks>
+ *            probe: blkrand: done reads=<n>
+ *            probe: run blkrand ok reads=<n> us=<µs> errors=<n>
+ *   blkseq   probe: blkseq: start req_kib=<n> segs=<data descriptors per request>
+ *            probe: blkseq: done reads=<n>
+ *            probe: run blkseq ok reads=<n> bytes=<n> us=<µs> errors=<n> req_kib=<n> segs=<n>
+ */
+
+#define BLK_CFG_SEG_MAX 12
+#define VIRTIO_BLK_F_SEG_MAX (1ull << 2)
+#define SEQ_MAX_KIB 1024
+#define SEQ_MAX_SEGS (SEQ_MAX_KIB / 4)
+
+static struct blk_seq_io {
+    uint8_t data[SEQ_MAX_KIB * 1024];
+    struct vring_desc table[SEQ_MAX_SEGS + 2];
+} seq DMA_AREA;
+
+static void bench_result(int ok, uint64_t reads, uint64_t us, uint64_t errors)
+{
+    result(ok ? "ok" : "fail");
+    puts_(" reads=");
+    put_u64(reads);
+    puts_(" us=");
+    put_u64(us);
+    puts_(" errors=");
+    put_u64(errors);
+}
+
+static void bench_done(uint64_t reads)
+{
+    detail("done reads=");
+    put_u64(reads);
+    putc_('\n');
+}
+
+/* Reads probe.blk.rand_count=<n> (default 1000) 4 KiB blocks at random block offsets over the whole
+ * disk (xorshift64, seed probe.blk.seed), one at a time. */
+enum result run_blkrand(const struct boot_info *bi)
+{
+    struct blk b;
+    const char *why;
+    if (blk_open(bi, &b, &why) != 0)
+        return fail(why);
+    uint64_t count = cmdline_u64(bi->cmdline, "probe.blk.rand_count", 1000);
+    uint64_t limit_us = cmdline_u64(bi->cmdline, "probe.blk.ms", 0) * 1000;
+    uint64_t x = cmdline_u64(bi->cmdline, "probe.blk.seed", 0x9e3779b97f4a7c15ull) | 1;
+    uint64_t blocks = virtio_cfg64(&b.d, BLK_CFG_CAPACITY) / 8, reads = 0, errors = 0;
+    detail("start blocks=");
+    put_u64(blocks);
+    putc_('\n');
+    uint64_t start = clock_us(), us = 0;
+    while (blocks && reads < count && (!limit_us || us < limit_us)) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int status = blk_request(&b, 0, VIRTIO_BLK_T_IN, (x % blocks) * 8, (uintptr_t)io.data, BLK_DATA, 1, BLK_WAIT_US);
+        if (status < 0)
+            break;                        /* no answer within 5 s */
+        errors += status != 0;
+        reads++;
+        us = clock_us() - start;
+    }
+    bench_done(reads);
+    virtio_close(&b.d);
+    int ok = blocks && reads && !errors && (reads == count || limit_us);
+    bench_result(ok, reads, us, errors);
+    putc_('\n');
+    return ok ? OK : FAIL;
+}
+
+/*
+ * Reads sequentially (wrapping at the end of the disk) in requests of probe.blk.req_kib=<n> KiB
+ * (default 1024, at most 1024), each one chain in an indirect table: header, the data as
+ * descriptors of probe.blk.seg_kib=<n> KiB (default 4; the request is cut into more, smaller ones
+ * when it would exceed the device's seg_max), status. probe.blk.seq_count=<n> requests (default 100).
+ */
+enum result run_blkseq(const struct boot_info *bi)
+{
+    struct blk b;
+    const char *why;
+    if (virtio_open(bi->cmdline, VIRTIO_ID_BLOCK, VIRTIO_F_INDIRECT_DESC | VIRTIO_BLK_F_SEG_MAX, &b.d, &why) != 0)
+        return fail(why);
+    if (!(b.d.features & VIRTIO_F_INDIRECT_DESC)) {
+        virtio_close(&b.d);
+        return fail("the device does not offer VIRTIO_F_INDIRECT_DESC");
+    }
+    if (virtio_queue(&b.d, &b.q, 0, 8, &why) != 0) {
+        virtio_close(&b.d);
+        return fail(why);
+    }
+    virtio_ready(&b.d);
+    uint64_t req_kib = cmdline_u64(bi->cmdline, "probe.blk.req_kib", SEQ_MAX_KIB);
+    uint64_t seg_kib = cmdline_u64(bi->cmdline, "probe.blk.seg_kib", 4);
+    uint64_t count = cmdline_u64(bi->cmdline, "probe.blk.seq_count", 100);
+    uint64_t limit_us = cmdline_u64(bi->cmdline, "probe.blk.ms", 0) * 1000;
+    if (req_kib == 0 || req_kib > SEQ_MAX_KIB || req_kib % 4 || seg_kib == 0 || seg_kib % 4 || seg_kib > req_kib) {
+        virtio_close(&b.d);
+        return fail("probe.blk.req_kib must be 4 to 1024 and probe.blk.seg_kib 4 to req_kib, multiples of 4");
+    }
+    uint64_t seg_max = b.d.features & VIRTIO_BLK_F_SEG_MAX ? virtio_cfg32(&b.d, BLK_CFG_SEG_MAX) : SEQ_MAX_SEGS;
+    uint64_t segs = (req_kib + seg_kib - 1) / seg_kib;
+    if (segs > seg_max && seg_max) {
+        /* the device takes at most seg_max data descriptors: cut the request into fewer requests */
+        while (req_kib > 4 && (req_kib + seg_kib - 1) / seg_kib > seg_max)
+            req_kib -= 4;
+        segs = (req_kib + seg_kib - 1) / seg_kib;
+    }
+    uint64_t req_bytes = req_kib * 1024, sector_step = req_bytes / 512;
+    uint64_t sectors = virtio_cfg64(&b.d, BLK_CFG_CAPACITY);
+    sectors -= sectors % sector_step;      /* whole requests only */
+
+    /* The table never changes between requests but for the header's sector: header, data, status. */
+    struct blk_slot *s = &io.slot[0];
+    s->req.type = VIRTIO_BLK_T_IN;
+    s->req.reserved = 0;
+    seq.table[0].addr = (uintptr_t)&s->req;
+    seq.table[0].len = sizeof s->req;
+    seq.table[0].flags = VRING_DESC_F_NEXT;
+    seq.table[0].next = 1;
+    for (uint64_t k = 0; k < segs; k++) {
+        uint64_t off = k * seg_kib * 1024;
+        uint64_t len = req_bytes - off < seg_kib * 1024 ? req_bytes - off : seg_kib * 1024;
+        seq.table[1 + k].addr = (uintptr_t)seq.data + off;
+        seq.table[1 + k].len = (uint32_t)len;
+        seq.table[1 + k].flags = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT;
+        seq.table[1 + k].next = (uint16_t)(2 + k);
+    }
+    seq.table[1 + segs].addr = (uintptr_t)&s->status;
+    seq.table[1 + segs].len = 1;
+    seq.table[1 + segs].flags = VRING_DESC_F_WRITE;
+    seq.table[1 + segs].next = 0;
+
+    detail("start req_kib=");
+    put_u64(req_kib);
+    puts_(" segs=");
+    put_u64(segs);
+    putc_('\n');
+    uint64_t sector = 0, reads = 0, errors = 0, start = clock_us(), us = 0;
+    while (sectors && reads < count && (!limit_us || us < limit_us)) {
+        s->req.sector = sector;
+        s->status = 0xff;
+        int head = vq_add_indirect(&b.q, seq.table, (unsigned)(segs + 2));
+        if (head < 0)
+            break;
+        vq_notify(&b.q);
+        if (vq_wait(&b.q, NULL, BLK_WAIT_US) != head)
+            break;                        /* no answer within 5 s (or a stray chain): stop */
+        errors += s->status != 0;
+        reads++;
+        sector = (sector + sector_step) % sectors;
+        us = clock_us() - start;
+    }
+    bench_done(reads);
+    virtio_close(&b.d);
+    int ok = sectors && reads && !errors && (reads == count || limit_us);
+    bench_result(ok, reads, us, errors);
+    puts_(" bytes=");
+    put_u64(reads * req_bytes);
+    puts_(" req_kib=");
+    put_u64(req_kib);
+    puts_(" segs=");
+    put_u64(segs);
+    putc_('\n');
+    return ok ? OK : FAIL;
+}

@@ -86,6 +86,8 @@ static const struct probe_test tests[] = {
     { "blkwait", run_blkwait },
     { "blkbad", run_blkbad },
     { "blkread", run_blkread },
+    { "blkrand", run_blkrand },
+    { "blkseq", run_blkseq },
     { "net", run_net },
     { "netserve", run_netserve },
     { "vsock", run_vsock },

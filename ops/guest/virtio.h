@@ -60,6 +60,8 @@
 /* Split virtqueue layout (virtio 1.2, 2.7) */
 #define VRING_DESC_F_NEXT  1
 #define VRING_DESC_F_WRITE 2
+#define VRING_DESC_F_INDIRECT 4
+#define VIRTIO_F_INDIRECT_DESC (1ull << 28)
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 
 struct vring_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
@@ -119,6 +121,12 @@ uint32_t virtio_interrupts(struct vdev *d);
  * head descriptor, or -1 when the queue has too few free descriptors.
  */
 int vq_add(struct vq *q, const struct vseg *segs, unsigned n);
+/*
+ * Puts one chain described by an indirect table (n descriptors at `table`, already filled and
+ * linked by the caller) on the available ring without notifying: it takes one ring descriptor.
+ * Needs VIRTIO_F_INDIRECT_DESC. Returns the head, or -1 when no descriptor is free.
+ */
+int vq_add_indirect(struct vq *q, const volatile struct vring_desc *table, unsigned n);
 void vq_notify(struct vq *q);
 /* Takes one used chain if there is one: returns its head (and the written length), else -1. */
 int vq_take(struct vq *q, uint32_t *len);

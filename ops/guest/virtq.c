@@ -209,6 +209,23 @@ int vq_add(struct vq *q, const struct vseg *segs, unsigned n)
     return head;
 }
 
+int vq_add_indirect(struct vq *q, const volatile struct vring_desc *table, unsigned n)
+{
+    if (n == 0 || q->num_free == 0)
+        return -1;
+    uint16_t head = q->free_head;
+    volatile struct vring_desc *desc = &q->desc[head];
+    desc->addr = (uintptr_t)table;
+    desc->len = (uint32_t)(n * sizeof(struct vring_desc));
+    desc->flags = VRING_DESC_F_INDIRECT;
+    q->free_head = desc->next;
+    q->num_free--;
+    q->avail->ring[q->avail_idx % q->num] = head;
+    compiler_barrier();              /* the table and ring entry before the index that publishes them */
+    q->avail->idx = ++q->avail_idx;
+    return head;
+}
+
 void vq_notify(struct vq *q)
 {
     compiler_barrier();
