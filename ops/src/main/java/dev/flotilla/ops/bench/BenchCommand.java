@@ -15,9 +15,10 @@ public final class BenchCommand {
     private BenchCommand() {}
 
     public static int execute(List<String> args) {
+        if (!args.isEmpty() && args.get(0).equals("devices")) return DevicesCommand.execute(args.subList(1, args.size()));
         if (args.isEmpty() || !args.get(0).equals("boot") || args.contains("--help") || args.contains("-h")) {
             boolean help = args.contains("--help") || args.contains("-h");
-            (help ? System.out : System.err).println(BenchOptions.USAGE);
+            (help ? System.out : System.err).println(BenchOptions.USAGE + "\n" + DevicesOptions.USAGE);
             return help ? 0 : 2;
         }
         BenchOptions options;

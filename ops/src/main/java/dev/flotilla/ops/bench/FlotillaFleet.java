@@ -13,12 +13,15 @@ import dev.flotilla.vm.config.BootSource;
 import dev.flotilla.vm.config.CpuTemplate;
 import dev.flotilla.vm.config.HugePages;
 import dev.flotilla.vm.config.MachineConfig;
+import dev.flotilla.vm.config.VmDevices;
 import dev.flotilla.vm.config.VmSpec;
 import dev.flotilla.vm.console.ConsoleSink;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Flotilla as the benchmark runs it: one ActorSystem and one shared {@link Kvm} in this JVM, every VM
@@ -55,11 +58,20 @@ final class FlotillaFleet implements AutoCloseable {
 
     /** Asks for one VM and returns at once; the handle's futures complete as it boots and ends. */
     FlotillaVm launch(String cmdline) {
+        return launch(cmdline, VmDevices.NONE, id -> line -> { });
+    }
+
+    /**
+     * Asks for one VM with {@code devices}; every console line also goes to the listener made for the
+     * VM's id (called on the vCPU thread), from the first line on.
+     */
+    FlotillaVm launch(String cmdline, VmDevices devices, Function<String, Consumer<String>> listenerForId) {
         String id = "bench-" + ids.incrementAndGet();
         long t0 = System.nanoTime();
         VmSpec spec = new VmSpec(id, new MachineConfig(vcpus, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
-                new BootSource(kernel, Optional.empty(), cmdline));
+                new BootSource(kernel, Optional.empty(), cmdline), devices);
         FlotillaVm handle = new FlotillaVm(id, t0, ConsoleSink.inMemory());
+        handle.console.addLineListener(listenerForId.apply(id));
         Behavior<MicroVm.Command> vm = MicroVm.create(id, vcpus, memMib, hooks -> build(spec, handle, hooks));
         system.tell(new Launch(handle, vm));
         return handle;

@@ -8,6 +8,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.LongFunction;
 
 /**
  * One QEMU microvm process of the peer, with the instants ({@link System#nanoTime()}) the benchmark
@@ -24,18 +26,27 @@ final class QemuVm {
     final CompletableFuture<Long> holding = new CompletableFuture<>();
     final CompletableFuture<Integer> exited = new CompletableFuture<>();
     private final Deque<String> tail = new ArrayDeque<>();
+    private final Consumer<String> lineListener;
 
-    private QemuVm(long requestNanos, Process process) {
+    private QemuVm(long requestNanos, Process process, Consumer<String> lineListener) {
         this.requestNanos = requestNanos;
         this.process = process;
+        this.lineListener = lineListener;
     }
 
     static QemuVm spawn(QemuCommand command) throws IOException {
-        List<String> argv = command.argv();
+        return spawn(command.argv(), pid -> line -> { });
+    }
+
+    /**
+     * Spawns {@code argv}; every output line also goes to the listener made for the new process's pid
+     * (called on the reader thread, before the line is remembered).
+     */
+    static QemuVm spawn(List<String> argv, LongFunction<Consumer<String>> listenerForPid) throws IOException {
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        QemuVm vm = new QemuVm(t0, p);
+        QemuVm vm = new QemuVm(t0, p, listenerForPid.apply(p.pid()));
         Thread reader = new Thread(vm::readOutput, "qemu-out-" + p.pid());
         reader.setDaemon(true);
         reader.start();
@@ -91,6 +102,7 @@ final class QemuVm {
         long now = System.nanoTime();
         if (text.startsWith(ProbeLines.READY)) probeLine.complete(now);
         else if (text.startsWith(ProbeLines.HOLDING)) holding.complete(now);
+        lineListener.accept(text);
         remember(text);
     }
 
