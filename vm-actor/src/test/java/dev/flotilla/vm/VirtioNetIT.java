@@ -1,0 +1,149 @@
+package dev.flotilla.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import akka.pattern.StatusReply;
+import dev.flotilla.kvm.Kvm;
+import dev.flotilla.kvm.x86.boot.BootProtocol;
+import dev.flotilla.vm.config.BootSource;
+import dev.flotilla.vm.config.CpuTemplate;
+import dev.flotilla.vm.config.HugePages;
+import dev.flotilla.vm.config.MachineConfig;
+import dev.flotilla.vm.config.NetworkInterfaceConfig;
+import dev.flotilla.vm.config.RateLimiterConfig;
+import dev.flotilla.vm.config.TokenBucketConfig;
+import dev.flotilla.vm.config.VmDevices;
+import dev.flotilla.vm.config.VmSpec;
+import dev.flotilla.vm.console.ConsoleSink;
+import dev.flotilla.vm.devices.net.NetMetrics;
+import dev.flotilla.vm.devices.net.VirtioNet;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * virtio-net on the real /dev/kvm with the probe guest and a real TAP. The VMM creates the TAP by
+ * name; the test then moves its host end into a namespace of its own with a link-local address,
+ * and only ever talks to the guest behind it.
+ */
+class VirtioNetIT {
+
+    private static final AtomicInteger ids = new AtomicInteger();
+    private static ActorTestKit testKit;
+    private static Kvm kvm;
+
+    @BeforeAll
+    static void setUp() {
+        ProbeGuest.assumeKvm();
+        TestNetns.assumeTun();
+        testKit = ActorTestKit.create();
+        kvm = Kvm.open();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (testKit != null) testKit.shutdownTestKit();
+        if (kvm != null) kvm.close();
+    }
+
+    /** A started VM with one network interface. */
+    record Running(ActorRef<MicroVm.Command> vm, ConsoleSink console, VmResources resources) {
+        VirtioNet net() {
+            return (VirtioNet) resources.devices().stream().filter(d -> d.kind().equals("net")).findFirst()
+                    .orElseThrow().device();
+        }
+
+        void stop() {
+            TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
+            vm.tell(new MicroVm.Stop(EndReason.of(EndReason.Kind.STOPPED, "test done"), reply.getRef()));
+            reply.receiveMessage(Duration.ofSeconds(10));
+        }
+    }
+
+    private static Running start(String cmdline, NetworkInterfaceConfig nic) {
+        String id = "net-it-" + ids.incrementAndGet();
+        VmSpec spec = new VmSpec(id, new MachineConfig(1, 128, false, CpuTemplate.NONE, false, HugePages.NONE),
+                new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline),
+                new VmDevices(List.of(), List.of(nic), Optional.empty(), Optional.empty(), Optional.empty()));
+        ConsoleSink console = ConsoleSink.inMemory();
+        AtomicReference<VmResources> built = new AtomicReference<>();
+        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, 128, hooks -> {
+            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
+            built.set(r);
+            return r;
+        }), id);
+        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
+        vm.tell(new MicroVm.Start(reply.getRef()));
+        StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
+        assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
+        return new Running(vm, console, built.get());
+    }
+
+    private static String awaitLine(ConsoleSink console, String prefix, int seconds) throws Exception {
+        try {
+            return console.awaitLine(l -> l.contains(prefix)).get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no '" + prefix + "' within " + seconds + " s; console:\n" + console.snapshot());
+        }
+    }
+
+    private static String output(Process p, int seconds) throws Exception {
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("process did not finish in " + seconds + " s");
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static NetworkInterfaceConfig nic(String tap, TestNetns ns, Optional<RateLimiterConfig> tx) {
+        return new NetworkInterfaceConfig("eth0", tap, Optional.of(ns.guestMac()), Optional.empty(), tx);
+    }
+
+    @Test
+    void framesCrossBothWaysThroughARealTap() throws Exception {
+        String tap = TestNetns.randomName("fltn");
+        try (TestNetns ns = TestNetns.create()) {
+            Running vm = start("console=ttyS0 probe.run=netserve,net probe.net.serve_ms=8000 probe.hold"
+                    + " probe.net.ip=" + ns.guestIp() + " probe.net.peer=" + ns.hostIp(), nic(tap, ns, Optional.empty()));
+            try {
+                ns.adopt(tap);
+                String up = awaitLine(vm.console(), "probe: netserve: serving", 30);
+                assertTrue(up.contains("mac=" + ns.guestMac()), () -> "the guest took its MAC from the config space: " + up);
+
+                String ping = output(ns.exec("busybox", "ping", "-c", "3", "-W", "2", ns.guestIp()), 30);
+                assertTrue(ping.contains("3 packets transmitted, 3 packets received"), () -> "host -> guest ping:\n" + ping);
+
+                String served = awaitLine(vm.console(), "probe: run netserve", 30);
+                assertTrue(served.contains("ok answered=3"), served);
+                String net = awaitLine(vm.console(), "probe: run net ", 30);
+                assertTrue(net.contains("ok sent=3 replies=3"), () -> "guest -> host ping: " + net + "\n" + vm.console().snapshot());
+                awaitLine(vm.console(), "probe: holding", 10);
+
+                NetMetrics.Snapshot m = vm.net().metrics().snapshot();
+                TestNetns.LinkCounts host = ns.counts(tap);
+                // guest: 3 echo replies + 3 echo requests + at least one ARP message
+                assertTrue(m.txFrames() >= 7, m::toString);
+                // host: 3 echo requests + 3 echo replies + at least one ARP message
+                assertTrue(m.rxFrames() >= 7, m::toString);
+                assertEquals(m.txFrames(), host.rxPackets(), () -> "every frame the device sent reached the host end: " + m + " " + host);
+                assertEquals(host.txPackets(), m.rxFrames() + m.rxDropped(),
+                        () -> "every frame the host sent reached the device: " + m + " " + host);
+                assertEquals(0, m.rxMalformed() + m.txMalformed() + m.tapReadErrors(), m::toString);
+                System.out.println("virtio-net frames both ways: device " + m + ", host end " + host);
+            } finally {
+                vm.stop();
+            }
+        }
+    }
+}
