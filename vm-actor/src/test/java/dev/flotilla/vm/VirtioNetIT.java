@@ -146,4 +146,70 @@ class VirtioNetIT {
             }
         }
     }
+
+    /** Frames per second the device sent over {@code ms}, from its own counter and from the host end's. */
+    private static double[] txRate(Running vm, TestNetns ns, String tap, long ms) throws InterruptedException {
+        long f0 = vm.net().metrics().txFrames();
+        long h0 = ns.counts(tap).rxPackets();
+        long t0 = System.nanoTime();
+        Thread.sleep(ms);
+        long f1 = vm.net().metrics().txFrames();
+        long h1 = ns.counts(tap).rxPackets();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        return new double[] {(f1 - f0) / secs, (h1 - h0) / secs};
+    }
+
+    @Test
+    void opsLimitsHoldTheFrameRatesAndCanBeChangedLive() throws Exception {
+        String tap = TestNetns.randomName("fltn");
+        try (TestNetns ns = TestNetns.create()) {
+            Running vm = start("console=ttyS0 probe.run=netserve probe.net.serve_ms=60000"
+                    + " probe.net.ip=" + ns.guestIp() + " probe.net.peer=" + ns.hostIp(), nic(tap, ns, Optional.empty()));
+            Process flood = null;
+            try {
+                ns.adopt(tap);
+                awaitLine(vm.console(), "probe: netserve: serving", 30);
+                // 100 echo requests/s offered: each answered one is one guest frame.
+                flood = ns.exec("busybox", "ping", "-q", "-i", "0.01", "-w", "60", ns.guestIp());
+                Thread.sleep(1_000);
+                double[] free = txRate(vm, ns, tap, 3_000);
+                System.out.printf("virtio-net tx unlimited: %.1f frames/s (host end %.1f)%n", free[0], free[1]);
+
+                vm.net().updateRateLimiters(Optional.empty(), Optional.of(ops(5, 200)));     // 25 frames/s
+                Thread.sleep(1_000);
+                double[] limitA = txRate(vm, ns, tap, 5_000);
+                System.out.printf("virtio-net tx limited to 25 ops/s: %.1f frames/s (host end %.1f)%n", limitA[0], limitA[1]);
+
+                vm.net().updateRateLimiters(Optional.empty(), Optional.of(ops(2, 200)));     // 10 frames/s
+                Thread.sleep(1_000);
+                double[] limitB = txRate(vm, ns, tap, 5_000);
+                System.out.printf("virtio-net tx limited to 10 ops/s: %.1f frames/s (host end %.1f)%n", limitB[0], limitB[1]);
+
+                // PATCH again: tx unlimited (a zero bucket disables), rx limited to 15 frames/s
+                vm.net().updateRateLimiters(Optional.of(ops(3, 200)), Optional.of(ops(0, 0)));
+                Thread.sleep(1_000);
+                long r0 = vm.net().metrics().rxFrames();
+                long t0 = System.nanoTime();
+                Thread.sleep(5_000);
+                double rx = (vm.net().metrics().rxFrames() - r0) / ((System.nanoTime() - t0) / 1e9);
+                System.out.printf("virtio-net rx limited to 15 ops/s: %.1f frames/s%n", rx);
+
+                NetMetrics.Snapshot m = vm.net().metrics().snapshot();
+                System.out.println("virtio-net rate-limit run: " + m);
+                assertTrue(free[0] > 30, () -> "the guest must out-run the 25/s limit for the test to mean anything: " + free[0]);
+                assertTrue(Math.abs(limitA[0] - 25) <= 2.5, () -> "25 ops/s limit: measured " + limitA[0]);
+                assertTrue(Math.abs(limitA[1] - 25) <= 2.5, () -> "25 ops/s limit, host end: measured " + limitA[1]);
+                assertTrue(Math.abs(limitB[0] - 10) <= 1, () -> "10 ops/s limit after PATCH: measured " + limitB[0]);
+                assertTrue(Math.abs(rx - 15) <= 1.5, () -> "15 ops/s rx limit: measured " + rx);
+                assertTrue(m.txThrottled() > 0 && m.rxThrottled() > 0, m::toString);
+            } finally {
+                if (flood != null) flood.destroyForcibly();
+                vm.stop();
+            }
+        }
+    }
+
+    private static RateLimiterConfig ops(long size, long refillMs) {
+        return new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(size, 0, refillMs)));
+    }
 }
