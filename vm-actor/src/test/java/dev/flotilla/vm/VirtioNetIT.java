@@ -58,7 +58,7 @@ class VirtioNetIT {
     }
 
     /** A started VM with one network interface. */
-    record Running(ActorRef<MicroVm.Command> vm, ConsoleSink console, VmResources resources) {
+    record Running(String id, ActorRef<MicroVm.Command> vm, ConsoleSink console, VmResources resources) {
         VirtioNet net() {
             return (VirtioNet) resources.devices().stream().filter(d -> d.kind().equals("net")).findFirst()
                     .orElseThrow().device();
@@ -87,7 +87,7 @@ class VirtioNetIT {
         vm.tell(new MicroVm.Start(reply.getRef()));
         StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
         assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Running(vm, console, built.get());
+        return new Running(id, vm, console, built.get());
     }
 
     private static String awaitLine(ConsoleSink console, String prefix, int seconds) throws Exception {
@@ -130,6 +130,12 @@ class VirtioNetIT {
                 assertTrue(net.contains("ok sent=3 replies=3"), () -> "guest -> host ping: " + net + "\n" + vm.console().snapshot());
                 awaitLine(vm.console(), "probe: holding", 10);
 
+                // A frame the host sent a moment ago may still be on its way: let the counts settle.
+                long settle = System.nanoTime() + 2_000_000_000L;
+                while (ns.counts(tap).txPackets() != vm.net().metrics().rxFrames() + vm.net().metrics().rxDropped()
+                        && System.nanoTime() < settle) {
+                    Thread.sleep(20);
+                }
                 NetMetrics.Snapshot m = vm.net().metrics().snapshot();
                 TestNetns.LinkCounts host = ns.counts(tap);
                 // guest: 3 echo replies + 3 echo requests + at least one ARP message
@@ -211,5 +217,47 @@ class VirtioNetIT {
 
     private static RateLimiterConfig ops(long size, long refillMs) {
         return new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(size, 0, refillMs)));
+    }
+
+    @Test
+    void deletingTheTapUnderARunningGuestIsCountedAndNeitherFatalNorABusyLoop() throws Exception {
+        String tap = TestNetns.randomName("fltn");
+        try (TestNetns ns = TestNetns.create()) {
+            Running vm = start("console=ttyS0 probe.run=netserve,net probe.net.serve_ms=4000 probe.hold"
+                    + " probe.net.ip=" + ns.guestIp() + " probe.net.peer=" + ns.hostIp(), nic(tap, ns, Optional.empty()));
+            try {
+                ns.adopt(tap);
+                awaitLine(vm.console(), "probe: netserve: serving", 30);
+                String ping = output(ns.exec("busybox", "ping", "-c", "1", "-W", "2", ns.guestIp()), 30);
+                assertTrue(ping.contains("1 packets received"), ping);
+
+                Thread worker = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("virtio-" + vm.id() + "-net-eth0"))
+                        .findFirst().orElseThrow();
+                java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+                long cpu0 = mx.getThreadCpuTime(worker.getId());
+
+                TestNetns.run("ip", "-n", ns.name, "link", "del", tap);
+                Thread.sleep(1_000);     // netserve still runs: the device is active, its TAP gone
+                long cpuMs = (mx.getThreadCpuTime(worker.getId()) - cpu0) / 1_000_000;
+                assertTrue(worker.isAlive(), "still serving netserve");
+                assertTrue(cpuMs < 100, "the worker retries a dead TAP calmly: " + cpuMs + " ms CPU in 1 s");
+                assertTrue(vm.net().metrics().tapReadErrors() >= 1, () -> vm.net().metrics().snapshot().toString());
+
+                String net = awaitLine(vm.console(), "probe: run net ", 40);
+                assertTrue(net.contains(" fail "), () -> "with its TAP gone the guest's pings go nowhere: " + net);
+                awaitLine(vm.console(), "probe: holding", 10);
+                NetMetrics.Snapshot m = vm.net().metrics().snapshot();
+                assertTrue(m.tapWriteErrors() >= 3 && m.txDropped() == m.tapWriteErrors(), m::toString);
+
+                TestProbe<VmInfo> info = testKit.createTestProbe();
+                vm.vm().tell(new MicroVm.GetInfo(info.getRef()));
+                assertEquals(VmState.RUNNING, info.receiveMessage(Duration.ofSeconds(5)).state());
+                System.out.println("virtio-net with its TAP deleted: " + vm.net().metrics().snapshot() + ", worker CPU "
+                        + cpuMs + " ms/s");
+            } finally {
+                vm.stop();
+            }
+        }
     }
 }

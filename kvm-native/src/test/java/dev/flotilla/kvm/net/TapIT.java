@@ -87,4 +87,25 @@ class TapIT {
             assertTrue(stats.contains(name), stats);
         }
     }
+
+    @Test
+    void onceTheInterfaceIsDeletedTheFdReportsAnErrorEvenWithoutEventsAskedAndReadsFail() {
+        String name = HostNet.randomName("flt");
+        try (Tap tap = Tap.open(name); Epoll ep = Epoll.create(4)) {
+            long[] tokens = new long[4];
+            int[] events = new int[4];
+            HostNet.run("ip", "link", "del", name);
+            // Why a device worker must unregister an fd it does not want to hear from, not just mask it:
+            // epoll reports EPOLLERR whatever the mask, for as long as the fd is registered.
+            ep.add(tap.fd(), 0, 7);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, ep.await(1000, tokens, events));
+                assertEquals(LibC.EPOLLERR, events[0] & LibC.EPOLLERR);
+            }
+            NativeException e = assertThrows(NativeException.class, () -> tap.read(new byte[2048], 0, 2048));
+            assertTrue(e.getMessage().startsWith("read(TAP " + name + ") failed: EBADFD"), e::getMessage);
+            ep.remove(tap.fd());
+            assertEquals(0, ep.await(10, tokens, events));
+        }
+    }
 }

@@ -52,7 +52,6 @@ public final class VirtioNet extends WorkerBackedDevice {
     private volatile boolean limitsChanged;
 
     // Worker-thread state (and activation/reset, which the worker does not overlap).
-    private boolean registered;
     private boolean watching;
     private long rxResumeAt = Long.MAX_VALUE;
     private long txResumeAt = Long.MAX_VALUE;
@@ -150,18 +149,12 @@ public final class VirtioNet extends WorkerBackedDevice {
     protected void activated() {
         rxResumeAt = Long.MAX_VALUE;
         txResumeAt = Long.MAX_VALUE;
-        worker.addBackend(backend.pollFd(), LibC.EPOLLIN, BACKEND_TOKEN);
-        registered = true;
-        watching = true;
+        watch(true);
     }
 
     @Override
     protected void deactivated() {
-        if (registered) {
-            worker.removeBackend(backend.pollFd());
-            registered = false;
-        }
-        watching = false;
+        watch(false);
         rx.forget();
     }
 
@@ -237,9 +230,18 @@ public final class VirtioNet extends WorkerBackedDevice {
         armDeadline();
     }
 
+    /**
+     * Registers or unregisters the backend's fd. Not a mask of 0: epoll reports EPOLLERR/EPOLLHUP
+     * whatever the mask, so a failed backend (a deleted TAP) left registered would wake the worker
+     * in a loop.
+     */
     private void watch(boolean on) {
-        if (on == watching || !registered) return;
-        worker.modifyBackend(backend.pollFd(), on ? LibC.EPOLLIN : 0, BACKEND_TOKEN);
+        if (on == watching) return;
+        if (on) {
+            worker.addBackend(backend.pollFd(), LibC.EPOLLIN, BACKEND_TOKEN);
+        } else {
+            worker.removeBackend(backend.pollFd());
+        }
         watching = on;
     }
 
