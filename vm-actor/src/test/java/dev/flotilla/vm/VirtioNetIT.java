@@ -293,4 +293,25 @@ class VirtioNetIT {
             }
         }
     }
+
+    @Test
+    void aTapHeldByAnotherProcessRefusesTheStartAndSaysWhy() {
+        String tap = TestNetns.randomName("fltn");
+        try (dev.flotilla.kvm.net.Tap held = dev.flotilla.kvm.net.Tap.open(tap)) {
+            String id = "net-it-" + ids.incrementAndGet();
+            VmSpec spec = new VmSpec(id, new MachineConfig(1, 128, false, CpuTemplate.NONE, false, HugePages.NONE),
+                    new BootSource(ProbeGuest.elf(), Optional.empty(), "console=ttyS0"),
+                    new VmDevices(List.of(), List.of(new NetworkInterfaceConfig("eth0", tap, Optional.empty(),
+                            Optional.empty(), Optional.empty())), Optional.empty(), Optional.empty(), Optional.empty()));
+            ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, 128,
+                    hooks -> VmBuilder.build(kvm, spec, BootProtocol.AUTO, ConsoleSink.inMemory(), hooks)), id);
+            TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
+            vm.tell(new MicroVm.Start(reply.getRef()));
+            StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
+            assertTrue(r.isError(), "a VM cannot take a TAP another process holds");
+            String why = r.getError().getMessage();
+            assertTrue(why.contains("TUNSETIFF(" + tap + ") failed: EBUSY") && why.contains("already attached"), why);
+            assertTrue(TestNetns.run("ip", "link", "show", held.name()).contains(tap), "the holder keeps its TAP");
+        }
+    }
 }

@@ -53,6 +53,8 @@ public final class VirtioNet extends WorkerBackedDevice {
 
     // Worker-thread state (and activation/reset, which the worker does not overlap).
     private boolean watching;
+    private boolean readErrorLogged;
+    private boolean writeErrorLogged;
     private long rxResumeAt = Long.MAX_VALUE;
     private long txResumeAt = Long.MAX_VALUE;
 
@@ -194,7 +196,8 @@ public final class VirtioNet extends WorkerBackedDevice {
             worker.kick(TX_QUEUE);   // come back after the other events had their turn
         }
         FrameIoException e = tx.lastError();
-        if (e != null && metrics.tapWriteErrors.sum() == 1) {
+        if (e != null && !writeErrorLogged) {
+            writeErrorLogged = true;
             log.atWarn().addKeyValue("device", name).log("{}: {} refused a frame (later refusals are only counted): {}",
                     name, backend.describe(), e.getMessage());
         }
@@ -219,7 +222,8 @@ public final class VirtioNet extends WorkerBackedDevice {
             case BACKEND_FAILED:
                 watch(false);
                 rxResumeAt = System.nanoTime() + BACKEND_RETRY_NANOS;
-                if (metrics.tapReadErrors.sum() == 1) {
+                if (!readErrorLogged) {
+                    readErrorLogged = true;
                     log.atWarn().addKeyValue("device", name).log("{}: reading {} failed (retrying every {} ms, later failures are only counted): {}",
                             name, backend.describe(), BACKEND_RETRY_NANOS / 1_000_000, rx.lastError().getMessage());
                 }
