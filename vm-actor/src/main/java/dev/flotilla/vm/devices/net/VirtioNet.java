@@ -176,7 +176,8 @@ public final class VirtioNet extends WorkerBackedDevice {
 
     @Override
     public void backendReady(long token, int events) {
-        if (token == BACKEND_TOKEN) runRx();
+        // watching: an event of the same epoll batch may come after a pass that unregistered the fd
+        if (token == BACKEND_TOKEN && watching) runRx();
     }
 
     @Override
