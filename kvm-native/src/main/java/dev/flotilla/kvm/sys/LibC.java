@@ -88,4 +88,7 @@ public interface LibC {
     int epoll_ctl(int epfd, int op, int fd, long event);
 
     int epoll_wait(int epfd, long events, int maxevents, int timeout);
+
+    /** open(2) flag: reads and writes return EAGAIN instead of waiting (a TAP served from epoll). */
+    int O_NONBLOCK = 0x800;
 }
