@@ -42,6 +42,7 @@ final class DevicesBench {
         MachineInfo machine = MachineInfo.collect(options.qemu());
         try (FlotillaFleet fleet = new FlotillaFleet(kernel, 1, MEM_MIB)) {
             block(fleet);
+            if (!options.skipNet()) new NetBench(options, kernel, progress, fleet, setup, failures, flotilla, qemu).run();
         }
         progress.phase("done");
         return new DevicesReport(machine, options, kernel.toString(), setup, flotilla,
