@@ -41,7 +41,7 @@ final class DevicesBench {
     DevicesReport run() throws IOException {
         MachineInfo machine = MachineInfo.collect(options.qemu());
         try (FlotillaFleet fleet = new FlotillaFleet(kernel, 1, MEM_MIB)) {
-            block(fleet);
+            if (!options.skipBlock()) block(fleet);
             if (!options.skipNet()) new NetBench(options, kernel, progress, fleet, setup, failures, flotilla, qemu).run();
         }
         progress.phase("done");
@@ -49,10 +49,10 @@ final class DevicesBench {
                 options.skipQemu() ? Optional.empty() : Optional.of(qemu), failures);
     }
 
-    static String blockCmdline(long ms) {
+    String blockCmdline(long ms) {
         return "console=ttyS0 probe.run=" + Workload.BLOCK_RANDOM.routine + "," + Workload.BLOCK_SEQUENTIAL.routine
                 + " probe.blk.ms=" + ms + " probe.blk.rand_count=" + UNBOUNDED + " probe.blk.seq_count=" + UNBOUNDED
-                + " probe.blk.req_kib=1024 probe.blk.seg_kib=8";
+                + " probe.blk.req_kib=1024 probe.blk.seg_kib=" + options.segKib();
     }
 
     private void block(FlotillaFleet fleet) throws IOException {
@@ -62,7 +62,8 @@ final class DevicesBench {
                     + "and read once before the runs, so both peers read from the host page cache); QEMU: -drive "
                     + "format=raw,readonly=on (cache=writeback, aio=threads: its defaults)");
             setup.add("block: guest command line: " + blockCmdline(options.seconds() * 1000L)
-                    + " (each request one chain: 1 MiB as 128 descriptors of 8 KiB in an indirect table, as both devices' seg_max is 254)");
+                    + " (each 1 MiB request one chain: " + (1024 / options.segKib()) + " data descriptors of " + options.segKib()
+                    + " KiB in an indirect table)");
             progress.phase("block: warm-up, 1 s per routine on each peer (Flotilla: JIT; QEMU: its own caches)");
             runBlockPair(fleet, disk, blockCmdline(1000), false);
             for (int r = 1; r <= options.rounds(); r++) {

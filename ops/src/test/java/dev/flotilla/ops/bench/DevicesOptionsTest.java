@@ -11,9 +11,10 @@ class DevicesOptionsTest {
 
     @Test
     void defaultsAndEveryOption() {
-        assertEquals(new DevicesOptions(5, 2, 64, false, false, "qemu-system-x86_64"), DevicesOptions.parse(List.of()));
-        assertEquals(new DevicesOptions(3, 4, 32, true, true, "/opt/qemu"), DevicesOptions.parse(
-                List.of("--seconds", "3", "--rounds", "4", "--disk-mib", "32", "--skip-qemu", "--skip-net", "--qemu", "/opt/qemu")));
+        assertEquals(new DevicesOptions(5, 2, 64, 8, false, false, false, "qemu-system-x86_64"), DevicesOptions.parse(List.of()));
+        assertEquals(new DevicesOptions(3, 4, 32, 1024, true, true, true, "/opt/qemu"), DevicesOptions.parse(
+                List.of("--seconds", "3", "--rounds", "4", "--disk-mib", "32", "--seg-kib", "1024", "--skip-qemu", "--skip-block",
+                        "--skip-net", "--qemu", "/opt/qemu")));
     }
 
     @Test
@@ -24,6 +25,10 @@ class DevicesOptionsTest {
                 .getMessage().contains("whole number"));
         assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--count", "3")))
                 .getMessage().contains("unknown option '--count'"));
+        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--seg-kib", "4")))
+                .getMessage().contains("seg_max of 254"));
+        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--seg-kib", "12")))
+                .getMessage().contains("must divide 1024"));
         assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--seconds")))
                 .getMessage().contains("needs a value"));
     }
