@@ -1,6 +1,6 @@
 /**
- * {@code flotilla bench boot}: Flotilla and QEMU microvm booting the same probe guest, side by side,
- * in one run and one table.
+ * {@code flotilla bench boot} and {@code flotilla bench devices}: Flotilla and QEMU microvm running the
+ * same probe guest, side by side, in one run and one table.
  *
  * <p>What is measured, and from where:
  * <ul>
@@ -19,5 +19,18 @@
  * </ul>
  * Nothing here changes how a VM is built or run: the Flotilla side goes through MicroVm and VmBuilder
  * exactly as {@code flotilla run} does, and QEMU runs the command line of {@code ops/bin/qemu-probe}.
+ *
+ * <p>{@code flotilla bench devices} ({@link dev.flotilla.ops.bench.DevicesBench}, {@code NetBench}) reuses
+ * the same two peers with virtio devices attached (Flotilla: {@code VmDevices} in the VmSpec; QEMU: the
+ * same command line with {@code acpi=off}, modern virtio-mmio and {@code -drive}/{@code -netdev tap}):
+ * <ul>
+ *   <li>Throughput is the guest's own: the probe's benchmark routines time their requests with kvmclock
+ *       and print the count ({@link dev.flotilla.ops.bench.ProbeResult}); for net the host's ping counts
+ *       the echoes over its own clock.</li>
+ *   <li>Host CPU per request: the peer's CPU clocks read at the routine's start and done cue lines
+ *       ({@link dev.flotilla.ops.bench.CueRecorder}), or around the ping, and divided by the requests
+ *       ({@link dev.flotilla.ops.bench.CpuCost}), split into the device side, the process less its vCPU
+ *       threads, and the whole process ({@link dev.flotilla.ops.bench.CpuSample}).</li>
+ * </ul>
  */
 package dev.flotilla.ops.bench;
