@@ -12,12 +12,20 @@ package dev.flotilla.ops.bench;
  *   <li>QEMU: from /proc/&lt;pid&gt;/task/*: the {@code CPU n/KVM} threads are the vCPUs; every other
  *       thread (main loop, block-layer workers, RCU) is the device side.</li>
  * </ul>
+ * The two waits are the time those threads spent runnable but waiting for a CPU (the run-queue delay,
+ * schedstat's second field): on a loaded host, latency that is nobody's CPU time.
  */
-record CpuSample(long deviceNanos, long vcpuNanos, long processNanos) {
+record CpuSample(long deviceNanos, long vcpuNanos, long processNanos, long deviceWaitNanos, long vcpuWaitNanos) {
+
+    /** CPU times only, no run-queue delays. */
+    CpuSample(long deviceNanos, long vcpuNanos, long processNanos) {
+        this(deviceNanos, vcpuNanos, processNanos, 0, 0);
+    }
 
     CpuSample minus(CpuSample earlier) {
         return new CpuSample(deviceNanos - earlier.deviceNanos, vcpuNanos - earlier.vcpuNanos,
-                processNanos - earlier.processNanos);
+                processNanos - earlier.processNanos, deviceWaitNanos - earlier.deviceWaitNanos,
+                vcpuWaitNanos - earlier.vcpuWaitNanos);
     }
 
     /** The process less its vCPU threads: the VMM's own work, including what is not the device thread. */

@@ -48,14 +48,28 @@ final class DevicesTable {
             rows(t, p + "host CPU µs/" + per + ", device thread(s) ¹", f, q, cost(CpuCost::device), 1);
             rows(t, p + "host CPU µs/" + per + ", process minus vCPU threads", f, q, cost(CpuCost::processMinusVcpu), 1);
             rows(t, p + "host CPU µs/" + per + ", whole process (incl. vCPU emulation)", f, q, cost(CpuCost::process), 1);
+            t.row(p + "run-queue wait µs/" + per + ", device thread(s) / vCPU thread(s) ²",
+                    waits(f), q.map(DevicesTable::waits).orElse("skipped"));
         }
         sb.append(t.render());
         sb.append("\n¹ Flotilla: the device's worker thread. QEMU: every thread but its vCPU threads (main loop, block-layer workers, RCU).\n");
+        sb.append("² medians: time those threads were runnable but waited for a CPU (schedstat), per request: latency that is nobody's CPU time.\n");
         if (!r.failures().isEmpty()) {
             sb.append("\nfailures:\n");
             for (String f : r.failures()) sb.append("  - ").append(f).append('\n');
         }
         return sb.toString();
+    }
+
+    /** {@code <device wait median> / <vCPU wait median>}. */
+    static String waits(List<DeviceSample> samples) {
+        String d = cell(samples, cost(CpuCost::deviceWait), 1), v = cell(samples, cost(CpuCost::vcpuWait), 1);
+        return median(d) + " / " + median(v);
+    }
+
+    private static String median(String cell) {
+        int bracket = cell.indexOf(" [");
+        return bracket < 0 ? cell : cell.substring(0, bracket);
     }
 
     private static Function<DeviceSample, Double> cost(Function<CpuCost, Double> part) {

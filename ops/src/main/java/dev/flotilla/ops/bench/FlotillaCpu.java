@@ -8,7 +8,8 @@ import java.util.function.Supplier;
 /**
  * Flotilla's {@link CpuSample} for one VM in this JVM: the device worker thread and the vCPU thread
  * found by name (a worker is a new thread each time the guest activates the device, so the name is
- * looked up at every reading), and the whole process's CPU time.
+ * looked up at every reading), and the whole process's CPU time; and the run-queue delays of the two
+ * threads.
  */
 final class FlotillaCpu implements Supplier<CpuSample> {
 
@@ -32,9 +33,19 @@ final class FlotillaCpu implements Supplier<CpuSample> {
         return new FlotillaCpu("virtio-" + vmId + "-" + deviceKindAndId, "vcpu-" + vmId + "-0");
     }
 
+    /**
+     * CPU times through ThreadMXBean; run-queue delays from /proc/self/task by the threads' names as
+     * Linux keeps them (their first 15 bytes, e.g. {@code virtio-bench-3-}: unambiguous because the
+     * benchmark runs one VM at a time). A thread whose name matches no task counts 0 wait.
+     */
     @Override
     public CpuSample get() {
-        return new CpuSample(threadCpu(deviceThread), threadCpu(vcpuThread), OS.getProcessCpuTime());
+        long deviceWait = 0, vcpuWait = 0;
+        for (TaskCpu t : TaskCpu.read(ProcessHandle.current().pid())) {
+            if (t.isNamed(deviceThread)) deviceWait += t.waitNanos();
+            else if (t.isNamed(vcpuThread)) vcpuWait += t.waitNanos();
+        }
+        return new CpuSample(threadCpu(deviceThread), threadCpu(vcpuThread), OS.getProcessCpuTime(), deviceWait, vcpuWait);
     }
 
     static long threadCpu(String name) {

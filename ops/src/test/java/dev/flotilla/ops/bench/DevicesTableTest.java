@@ -20,6 +20,14 @@ class DevicesTableTest {
     }
 
     @Test
+    void runQueueWaitsAreTheMediansOfDeviceAndVcpuPerRequest() {
+        DeviceSample a = new DeviceSample(Workload.BLOCK_RANDOM, 1000, 0, 0, 1_000_000, Optional.of(new CpuSample(1, 1, 2, 2_000_000, 9_000_000)));
+        DeviceSample b = new DeviceSample(Workload.BLOCK_RANDOM, 1000, 0, 0, 1_000_000, Optional.of(new CpuSample(1, 1, 2, 4_000_000, 1_000_000)));
+        assertEquals("3.0 / 5.0", DevicesTable.waits(List.of(a, b)));
+        assertEquals(ReportTable.NONE + " / " + ReportTable.NONE, DevicesTable.waits(List.of(rand(5))));
+    }
+
+    @Test
     void valuesThatCouldNotBeMeasuredAreLeftOutAndNoneIsADash() {
         assertEquals(ReportTable.NONE, DevicesTable.cell(List.of(rand(5)), s -> s.cost().map(CpuCost::device).orElse(Double.NaN), 1));
         assertEquals(ReportTable.NONE, DevicesTable.cell(List.of(), DeviceSample::requestsPerSecond, 1));
