@@ -1,7 +1,10 @@
 package dev.flotilla.vm.devices.block;
 
 import dev.flotilla.vm.config.DriveConfig;
+import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.RateLimiterConfig;
+import dev.flotilla.vm.devices.DeviceUpdate;
+import dev.flotilla.vm.devices.LiveDevice;
 import dev.flotilla.vm.ratelimit.RateLimiter;
 import dev.flotilla.vm.virtio.DescriptorChain;
 import dev.flotilla.vm.virtio.Interrupts;
@@ -40,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * worker is idle, else the worker right after its current request — so no request ever spans two
  * files, and the caller never waits for guest I/O.
  */
-public final class VirtioBlock extends WorkerBackedDevice {
+public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice {
 
     private static final Logger log = LoggerFactory.getLogger(VirtioBlock.class);
 
@@ -165,6 +168,43 @@ public final class VirtioBlock extends WorkerBackedDevice {
     public void updateRateLimiter(RateLimiterConfig config) {
         config.applyTo(limiter);
         worker.setDeadline(System.nanoTime());
+    }
+
+    /** Firecracker's block metric names where they exist. */
+    @Override
+    public java.util.Map<String, Long> counters() {
+        BlockMetrics m = metrics();
+        java.util.Map<String, Long> c = new java.util.TreeMap<>();
+        c.put("read_count", m.reads());
+        c.put("read_bytes", m.readBytes());
+        c.put("write_count", m.writes());
+        c.put("write_bytes", m.writeBytes());
+        c.put("flush_count", m.flushes());
+        c.put("rate_limiter_throttled_events", m.throttledEvents());
+        c.put("invalid_reqs_count", m.malformedTotal() + m.unsupported() + m.readOnlyRefusals());
+        c.put("io_engine_throttled_events", 0L);
+        c.put("io_errors", m.ioErrorsTotal());
+        c.put("update_count", m.swaps());
+        return c;
+    }
+
+    /**
+     * PATCH /drives/{id}: a new backing file (when the path changed) and/or a new rate limiter. Completes
+     * once the new file is installed, so the caller's 204 means the guest has been told.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> apply(DeviceUpdate update) {
+        if (!(update instanceof DeviceUpdate.Drive d) || !d.drive().driveId().equals(driveId)) {
+            throw new InvalidConfigException("drive_id", "drive '" + driveId + "' takes only its own drive updates");
+        }
+        d.drive().rateLimiter().ifPresent(this::updateRateLimiter);
+        if (!d.pathChanged()) return CompletableFuture.completedFuture(null);
+        try {
+            return swapBackingFile(d.drive().pathOnHost()).thenApply(capacity -> null);
+        } catch (IOException e) {
+            throw new InvalidConfigException("path_on_host", "cannot use " + d.drive().pathOnHost()
+                    + " as the new backing file of drive '" + driveId + "': " + e.getMessage());
+        }
     }
 
     /**
