@@ -8,7 +8,10 @@ import dev.flotilla.vm.bus.Bus;
 import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.RateLimiterConfig;
 import dev.flotilla.vm.config.VmDevices;
+import dev.flotilla.vm.config.VsockConfig;
 import dev.flotilla.vm.devices.rng.VirtioRng;
+import dev.flotilla.vm.devices.vsock.VirtioVsock;
+import dev.flotilla.vm.devices.vsock.VsockLimits;
 import dev.flotilla.vm.virtio.MmioRegisters;
 import dev.flotilla.vm.virtio.TransportEvents;
 import dev.flotilla.vm.virtio.VirtioMmioTransport;
@@ -53,7 +56,14 @@ final class VirtioAttacher {
             throw new InvalidConfigException("network-interfaces", "virtio-net interfaces are not available in this build yet");
         }
         if (devices.vsock().isPresent()) {
-            throw new InvalidConfigException("vsock", "virtio-vsock is not available in this build yet");
+            VsockConfig v = devices.vsock().get();
+            VirtioVsock vsock;
+            try {
+                vsock = VirtioVsock.open(workerName("vsock"), v, VsockLimits.DEFAULT);
+            } catch (java.io.IOException e) {
+                throw new InvalidConfigException("uds_path", e.getMessage());
+            }
+            attach("vsock", "vsock", vsock);
         }
         devices.entropy().ifPresent(e -> attach("entropy", "rng",
                 new VirtioRng(workerName("rng"), e.rateLimiter().map(RateLimiterConfig::newLimiter))));
