@@ -9,6 +9,9 @@ import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.RateLimiterConfig;
 import dev.flotilla.vm.config.VmDevices;
 import dev.flotilla.vm.config.VsockConfig;
+import dev.flotilla.kvm.memory.MmapGuestMemory;
+import dev.flotilla.vm.devices.balloon.PageReleaser;
+import dev.flotilla.vm.devices.balloon.VirtioBalloon;
 import dev.flotilla.vm.devices.rng.VirtioRng;
 import dev.flotilla.vm.devices.vsock.VirtioVsock;
 import dev.flotilla.vm.devices.vsock.VsockLimits;
@@ -67,9 +70,16 @@ final class VirtioAttacher {
         }
         devices.entropy().ifPresent(e -> attach("entropy", "rng",
                 new VirtioRng(workerName("rng"), e.rateLimiter().map(RateLimiterConfig::newLimiter))));
-        if (devices.balloon().isPresent()) {
-            throw new InvalidConfigException("balloon", "virtio-balloon is not available in this build yet");
-        }
+        devices.balloon().ifPresent(b -> {
+            PageReleaser releaser = memory instanceof MmapGuestMemory m ? m::discard : (addr, len) -> { };
+            VirtioBalloon balloon;
+            try {
+                balloon = new VirtioBalloon(workerName("balloon"), b, memory.totalSize(), releaser);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("amount_mib", e.getMessage());
+            }
+            attach("balloon", "balloon", balloon);
+        });
         return List.copyOf(attached);
     }
 
