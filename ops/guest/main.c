@@ -40,6 +40,7 @@ __attribute__((noreturn)) void probe_main(uint64_t info, enum boot_kind kind);
 void probe_main(uint64_t info, enum boot_kind kind)
 {
     serial_init();
+    clock_init();
     const char *boot = kind == BOOT_PVH ? "pvh" : "linux64";
     puts_("flotilla probe guest " PROBE_VERSION " (boot=");
     puts_(boot);
