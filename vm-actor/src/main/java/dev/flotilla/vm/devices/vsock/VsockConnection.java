@@ -68,6 +68,8 @@ final class VsockConnection {
     // guest side
     boolean guestShutSend;
     boolean guestShutRcv;
+    /** The guest sent RST while data for the host was still buffered: drain it, then close silently. */
+    private boolean peerReset;
 
     // credit we give (guest → host)
     private long rxCnt;
@@ -179,12 +181,21 @@ final class VsockConnection {
 
     /** A packet from the guest for this connection (already routed by ports and validated by the muxer). */
     void onGuestPacket(VsockHeader h, byte[] payload, int off, long now) {
-        if (state == State.KILLED || state == State.HOST_HANDSHAKE) return;
+        if (state == State.KILLED || state == State.HOST_HANDSHAKE || peerReset) return;
         peerBufAlloc = h.bufAlloc();
         peerFwdCnt = h.fwdCnt();
         if (h.op() == OP_RST) {
             metrics.rstReceived.increment();
             if (state == State.LOCAL_INIT) metrics.refusedByGuest.increment();
+            if (state == State.ESTABLISHED && toHost != null && !toHost.isEmpty() && !hostOutputBroken) {
+                // what the guest sent before its RST is still delivered (as a Linux peer would let it be
+                // read): drain, bounded by the shutdown timeout, then close without answering
+                peerReset = true;
+                guestShutSend = true;
+                guestShutRcv = true;
+                advance(now);
+                return;
+            }
             kill(false);
             return;
         }
@@ -337,7 +348,7 @@ final class VsockConnection {
         boolean guestClosedBoth = guestShutSend && (guestShutRcv || hostEof);
         if (guestClosedBoth) {
             if (drained || hostOutputBroken) {
-                kill(true);
+                kill(!peerReset);
             } else if (deadline == Long.MAX_VALUE) {
                 deadline = now + limits.shutdownTimeoutNanos();   // a host program that never reads
             }
@@ -349,7 +360,7 @@ final class VsockConnection {
         if (now - deadline < 0 || state == State.KILLED) return;
         metrics.timeouts.increment();
         if (state == State.HOST_HANDSHAKE) metrics.handshakeErrors.increment();
-        kill(state != State.HOST_HANDSHAKE);
+        kill(state != State.HOST_HANDSHAKE && !peerReset);
     }
 
     /** Ends the connection; with {@code rst} the guest is told. The muxer closes the host stream. */

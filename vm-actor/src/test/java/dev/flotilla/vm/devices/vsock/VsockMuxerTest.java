@@ -350,6 +350,21 @@ class VsockMuxerTest {
     }
 
     @Test
+    void dataBufferedBeforeAGuestRstStillReachesTheHost() {
+        FakeHostStream s = establishedFromHost();
+        s.writeRoom = 0;
+        guest.sendData(muxer, 5000, LOCAL, "final bytes".getBytes());
+        guest.send(muxer, OP_RST, 5000, LOCAL);
+        assertFalse(s.closed, "draining first");
+        s.writeRoom = Long.MAX_VALUE;
+        ready(s, LibC.EPOLLOUT);
+        assertTrue(s.receivedText().endsWith("final bytes"));
+        assertTrue(s.closed);
+        assertNull(guest.receive(muxer), "a RST is never answered");
+        assertEquals(0, muxer.connectionCount());
+    }
+
+    @Test
     void connectionTableIsBounded() {
         for (int i = 0; i < LIMITS.maxConnections(); i++) hostConnectsTracked();
         FakeHostStream extra = hostConnects();
