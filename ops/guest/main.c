@@ -100,6 +100,8 @@ void probe_main(uint64_t info, enum boot_kind kind)
         line("fault survived (the instruction executed)");
     }
 
+    touch_memory(&bi);                 /* probe.touch=<MiB> */
+
     size_t len;
     const char *list = cmdline_value(bi.cmdline, "probe.run", &len);
     if (list)

@@ -88,6 +88,8 @@ static const struct probe_test tests[] = {
     { "net", run_net },
     { "netserve", run_netserve },
     { "vsock", run_vsock },
+    { "balloon", run_balloon },
+    { "balloonwait", run_balloonwait },
     { NULL, NULL },
 };
 

@@ -6,8 +6,9 @@
  * a VM exit). Waits are bounded in microseconds of the clock (clock.c).
  *
  * Rings live in a small static pool that each virtio_open hands out afresh, so only one device is
- * driven at a time, and every routine ends with virtio_close (a device reset), after which the
- * device no longer touches that memory.
+ * driven at a time, and a routine ends with virtio_close (a device reset), after which the device
+ * no longer touches that memory -- or with virtio_keep, which leaves the device running on rings
+ * no later virtio_open hands out again (the balloon: the host sees its size after the routine).
  */
 #ifndef VIRTIO_H
 #define VIRTIO_H
@@ -100,6 +101,8 @@ int virtio_queue(struct vdev *d, struct vq *q, unsigned index, unsigned max, con
 void virtio_ready(struct vdev *d);
 /* Resets the device (Status := 0, read back), after which it no longer uses our rings. */
 void virtio_close(struct vdev *d);
+/* Leaves the device running: its ring pages are never handed out again. */
+void virtio_keep(struct vdev *d);
 
 uint8_t  virtio_cfg8(struct vdev *d, unsigned off);
 uint16_t virtio_cfg16(struct vdev *d, unsigned off);

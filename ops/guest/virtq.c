@@ -10,10 +10,13 @@
 
 #define RESET_WAIT_US 1000000
 
-/* Ring pages: one per queue; virtio_open hands them out again from the first. */
-#define RING_PAGES 8
+/*
+ * Ring pages: one per queue; virtio_open hands them out again from the first that no kept
+ * device (virtio_keep) still uses.
+ */
+#define RING_PAGES 10
 static uint8_t ring_pages[RING_PAGES][4096] DMA_AREA;
-static unsigned ring_pages_used;
+static unsigned ring_pages_used, ring_pages_kept;
 
 static struct virtio_dev found[VIRTIO_MAX_DEVICES];
 
@@ -64,7 +67,7 @@ int virtio_open(const char *cmdline, uint32_t device_id, uint64_t wanted, struct
     d->base = found[i].base;
     d->irq = found[i].irq;
     d->features = 0;
-    ring_pages_used = 0;
+    ring_pages_used = ring_pages_kept;
 
     virtio_close(d);
     set_reg(d, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
@@ -137,6 +140,12 @@ int virtio_queue(struct vdev *d, struct vq *q, unsigned index, unsigned max, con
     set_reg64(d, VIRTIO_MMIO_QUEUE_DEVICE, (uintptr_t)q->used);
     set_reg(d, VIRTIO_MMIO_QUEUE_READY, 1);
     return 0;
+}
+
+void virtio_keep(struct vdev *d)
+{
+    (void)d;
+    ring_pages_kept = ring_pages_used;
 }
 
 void virtio_ready(struct vdev *d)

@@ -167,18 +167,24 @@ qemu_virtio() {
     ../bin/qemu-probe --kernel $elf --mem-mib 256 --timeout 60 --cmdline "console=ttyS0 $cmdline" -- \
         -M microvm,acpi=off -global virtio-mmio.force-legacy=false "$@"
 }
-# qemu_monitor WAIT-FOR CMD CMDLINE QEMU-ARGS...: once the guest printed a line containing
-# WAIT-FOR, send the HMP command CMD to QEMU's monitor (a pair of FIFOs); prints the guest's output.
+# qemu_monitor STEP... -- CMDLINE QEMU-ARGS...: STEP is "TEXT=>HMP COMMAND": once the guest printed
+# a line containing TEXT, send the command to QEMU's monitor (a pair of FIFOs); steps in order.
+# Prints the guest's output.
 qemu_monitor() {
-    local want="$1" command="$2" cmdline="$3"; shift 3
+    local steps=()
+    while [[ "$1" != "--" ]]; do steps+=("$1"); shift; done
+    shift
+    local cmdline="$1"; shift
     local dir mon rc; dir="$(mktemp -d)"
     mkfifo "$dir/mon.in" "$dir/mon.out"
     qemu_virtio "$cmdline" -monitor "pipe:$dir/mon" "$@" >"$dir/out" &
     local qemu_pid=$!
     cat "$dir/mon.out" >/dev/null &
     exec {mon}>"$dir/mon.in"
-    for _ in $(seq 100); do grep -qF -- "$want" "$dir/out" && break; sleep 0.1; done
-    echo "$command" >&$mon
+    for step in "${steps[@]}"; do
+        for _ in $(seq 100); do grep -qF -- "${step%%=>*}" "$dir/out" && break; sleep 0.1; done
+        echo "${step#*=>}" >&$mon
+    done
     wait $qemu_pid; rc=$?
     exec {mon}>&-
     cat "$dir/out"; rm -rf "$dir"
@@ -213,7 +219,7 @@ if command -v qemu-system-x86_64 >/dev/null; then
     expect "qemu virtio: blkwait sees block_resize (config change), blk then reads the new capacity" 0 \
         "probe: blkwait: waiting generation=0 capacity=2048" "probe: run blkwait ok capacity=4096" \
         "probe: run blk ok capacity=4096 ro=0 id=probe0 crc32=$crc" -- \
-        qemu_monitor "blkwait: waiting" "block_resize d0 2M" "probe.run=blkwait,blk probe.blk.wait_ms=20000" "${disk[@]}"
+        qemu_monitor "blkwait: waiting=>block_resize d0 2M" -- "probe.run=blkwait,blk probe.blk.wait_ms=20000" "${disk[@]}"
     expect "qemu virtio: blkwait gives up after probe.blk.wait_ms" 0 \
         "probe: run blkwait fail no configuration change within the wait: capacity=4096 generation=0" -- \
         qemu_virtio "probe.run=blkwait probe.blk.wait_ms=300" "${disk[@]}"
@@ -258,6 +264,18 @@ if command -v qemu-system-x86_64 >/dev/null; then
         fi
         ip netns del "$ns" 2>/dev/null
     fi
+
+    expect "qemu virtio: balloon inflates to the monitor's target, deflates to a smaller one" 0 \
+        "probe: touched mib=64 pages=16384" "~probe: balloon: free_pages=[0-9]+ first_pfn=0x[0-9a-f]+" \
+        "probe: run balloon ok target_pages=0 inflated=0" \
+        "probe: run balloonwait ok target_pages=16384 inflated=16384" \
+        "probe: run balloonwait ok target_pages=4096 inflated=4096" \
+        "probe: run balloon ok target_pages=4096 inflated=4096" "probe: run done ok=4 fail=0 unknown=0" -- \
+        qemu_monitor "waiting target_pages=0 =>balloon 192" "waiting target_pages=16384 =>balloon 240" -- \
+        "probe.touch=64 probe.run=balloon,balloonwait,balloonwait,balloon" -device virtio-balloon-device
+    expect "qemu virtio: balloonwait gives up after probe.balloon.wait_ms" 0 \
+        "probe: run balloonwait fail no change of num_pages within the wait: target_pages=0 inflated=0" -- \
+        qemu_virtio "probe.run=balloonwait probe.balloon.wait_ms=300" -device virtio-balloon-device
 
     expect "qemu virtio: rng reads 64 bytes twice (device reset and set up again)" 0 \
         "~probe: run rng ok bytes=64 distinct=[0-9]+" "probe: run done ok=2 fail=0 unknown=0" -- \
