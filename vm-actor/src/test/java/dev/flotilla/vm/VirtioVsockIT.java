@@ -19,6 +19,7 @@ import dev.flotilla.vm.config.VmDevices;
 import dev.flotilla.vm.config.VmSpec;
 import dev.flotilla.vm.config.VsockConfig;
 import dev.flotilla.vm.console.ConsoleSink;
+import dev.flotilla.vm.devices.vsock.VirtioVsock;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -36,6 +37,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,19 +66,30 @@ class VirtioVsockIT {
         if (kvm != null) kvm.close();
     }
 
-    record Booted(ActorRef<MicroVm.Command> vm, ConsoleSink console) {}
+    record Booted(ActorRef<MicroVm.Command> vm, ConsoleSink console, VmResources resources) {
+        /** The device's counters and the guest's console, for failure messages. */
+        String diagnostics() {
+            String metrics = resources.devices().stream().filter(d -> d.kind().equals("vsock"))
+                    .map(d -> ((VirtioVsock) d.device()).metrics().toString()).findFirst().orElse("no vsock device");
+            return metrics + "\nconsole:\n" + console.snapshot();
+        }
+    }
 
     static Booted start(String id, long memMib, String cmdline, VmDevices devices) {
         VmSpec spec = new VmSpec(id, new MachineConfig(1, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
                 new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline), devices);
         ConsoleSink console = ConsoleSink.inMemory();
-        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, memMib,
-                hooks -> VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks)), id);
+        AtomicReference<VmResources> resources = new AtomicReference<>();
+        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, memMib, hooks -> {
+            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
+            resources.set(r);
+            return r;
+        }), id);
         TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
         vm.tell(new MicroVm.Start(reply.getRef()));
         StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
         assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Booted(vm, console);
+        return new Booted(vm, console, resources.get());
     }
 
     static VmInfo awaitEnd(ActorRef<MicroVm.Command> vm, Duration timeout) {
@@ -116,6 +129,27 @@ class VirtioVsockIT {
         }
     }
 
+    /**
+     * CONNECT 5000 through uds_path. The probe refuses a connection (RST → we see EOF) when all its transmit
+     * slots are busy with its own round trip, as a loaded server may; like any client we then try again.
+     */
+    private static SocketChannel connectToGuest(Path uds, Booted b) throws IOException, InterruptedException {
+        List<String> refusals = new java.util.ArrayList<>();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(uds));
+            c.write(ByteBuffer.wrap("CONNECT 5000\n".getBytes(StandardCharsets.US_ASCII)));
+            String ok = readLine(c);
+            if (ok.matches("OK \\d+")) {
+                if (!refusals.isEmpty()) System.out.println("vsock IT: connected after refusals " + refusals);
+                return c;
+            }
+            c.close();
+            refusals.add(ok + " " + b.diagnostics().lines().findFirst().orElse(""));
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the guest never accepted CONNECT 5000: " + refusals + "\n" + b.diagnostics());
+    }
+
     @Test
     void echoesOneMebibyteInBothDirections() throws Exception {
         Path dir = Files.createTempDirectory("flotilla-vsock");
@@ -135,10 +169,7 @@ class VirtioVsockIT {
             new Random(19).nextBytes(sent);
             ByteArrayOutputStream back = new ByteArrayOutputStream();
             AtomicLong hostMs = new AtomicLong();
-            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(uds))) {
-                c.write(ByteBuffer.wrap("CONNECT 5000\n".getBytes(StandardCharsets.US_ASCII)));
-                String ok = readLine(c);
-                assertTrue(ok.matches("OK \\d+"), "handshake answer: " + ok);
+            try (SocketChannel c = connectToGuest(uds, b)) {
                 long h0 = System.nanoTime();
                 CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                     try {
@@ -161,14 +192,14 @@ class VirtioVsockIT {
                 buf.clear();
                 assertEquals(-1, c.read(buf), "the stream ends after the guest's RST");
             }
-            assertArrayEquals(sent, back.toByteArray(), "host → guest → host: 1 MiB intact");
+            assertArrayEquals(sent, back.toByteArray(), () -> "host → guest → host: 1 MiB intact\n" + b.diagnostics());
             assertEquals((long) MIB, echoed.get(120, TimeUnit.SECONDS), "guest → host → guest: 1 MiB through <uds>_6000");
 
             String result = b.console().awaitLine(l -> l.startsWith("probe: run vsock ")).get(120, TimeUnit.SECONDS);
             awaitEnd(b.vm(), Duration.ofSeconds(30));
             long totalMs = (System.nanoTime() - t0) / 1_000_000;
             System.out.println("vsock IT: host echo of 1 MiB took " + hostMs.get() + " ms; whole run " + totalMs
-                    + " ms; guest: " + result);
+                    + " ms; guest: " + result + "\n" + b.diagnostics());
             assertEquals("probe: run vsock ok guest_cid=42 echoed=" + MIB + " roundtrip=" + MIB, result.strip(),
                     () -> b.console().snapshot());
             assertTrue(!Files.exists(uds), "the device removes its socket when the VM ends");

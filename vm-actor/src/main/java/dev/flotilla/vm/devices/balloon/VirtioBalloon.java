@@ -236,7 +236,14 @@ public final class VirtioBalloon extends WorkerBackedDevice {
                 continue;
             }
             DescriptorChain chain = next.get();
+            // A chain may name the same guest buffer many times over; no honest driver sends more PFNs
+            // at once than the guest has pages, so the rest is counted and not walked.
             long total = chain.readableLength() / 4;
+            long cap = Math.max(memoryPages, PFN_BATCH);
+            if (total > cap) {
+                invalidPfns.add(total - cap);
+                total = cap;
+            }
             for (long done = 0; done < total; ) {
                 int n = (int) Math.min(PFN_BATCH, total - done);
                 chain.read(done * 4, pfnBytes, 0, n * 4);
