@@ -7,6 +7,7 @@
  *   blkwait   probe: blkwait: waiting generation=<g> capacity=<sectors>
  *             probe: run blkwait ok capacity=<sectors>
  *   blkbad    probe: run blkbad ok bad_status=<n> good=<0|1> needs_reset=<0|1>[ after_reset=<0|1>]
+ *   blkread   probe: run blkread ok bytes=<n> us=<elapsed> errors=<n>
  */
 #include "virtio.h"
 
@@ -272,6 +273,39 @@ enum result run_blkbad(const struct boot_info *bi)
         puts_(" after_reset=");
         put_u64((uint64_t)after_reset);
     }
+    putc_('\n');
+    return ok ? OK : FAIL;
+}
+
+/* Reads probe.blk.read_mib MiB (default 4) in 4 KiB requests, sequentially and wrapping at the end
+ * of the disk: a steady load for measuring the device's throughput (and its rate limiter). */
+enum result run_blkread(const struct boot_info *bi)
+{
+    struct blk b;
+    const char *why;
+    if (blk_open(bi, &b, &why) != 0)
+        return fail(why);
+    uint64_t total = cmdline_u64(bi->cmdline, "probe.blk.read_mib", 4) << 20;
+    uint64_t sectors = virtio_cfg64(&b.d, BLK_CFG_CAPACITY) & ~7ull, sector = 0, done = 0, errors = 0;
+    uint64_t start = clock_us();
+    while (sectors && done < total) {
+        int status = blk_request(&b, 0, VIRTIO_BLK_T_IN, sector, (uintptr_t)io.data, BLK_DATA, 1, BLK_WAIT_US);
+        if (status < 0)
+            break;                        /* no answer within 5 s: stop, report what was read */
+        errors += status != 0;
+        done += BLK_DATA;
+        sector = (sector + BLK_DATA / 512) % sectors;
+    }
+    uint64_t us = clock_us() - start;
+    virtio_close(&b.d);
+    int ok = sectors && done >= total && !errors;
+    result(ok ? "ok" : "fail");
+    puts_(" bytes=");
+    put_u64(done);
+    puts_(" us=");
+    put_u64(us);
+    puts_(" errors=");
+    put_u64(errors);
     putc_('\n');
     return ok ? OK : FAIL;
 }

@@ -77,6 +77,7 @@ enum result run_blk(const struct boot_info *bi);
 enum result run_blkwrite(const struct boot_info *bi);
 enum result run_blkwait(const struct boot_info *bi);
 enum result run_blkbad(const struct boot_info *bi);
+enum result run_blkread(const struct boot_info *bi);
 enum result run_net(const struct boot_info *bi);
 enum result run_netserve(const struct boot_info *bi);
 enum result run_vsock(const struct boot_info *bi);

@@ -85,6 +85,7 @@ static const struct probe_test tests[] = {
     { "blkwrite", run_blkwrite },
     { "blkwait", run_blkwait },
     { "blkbad", run_blkbad },
+    { "blkread", run_blkread },
     { "net", run_net },
     { "netserve", run_netserve },
     { "vsock", run_vsock },

@@ -1,5 +1,8 @@
 package dev.flotilla.vm.devices.rng;
 
+import dev.flotilla.vm.config.InvalidConfigException;
+import dev.flotilla.vm.devices.DeviceUpdate;
+import dev.flotilla.vm.devices.LiveDevice;
 import dev.flotilla.vm.ratelimit.RateLimiter;
 import dev.flotilla.vm.virtio.DescriptorChain;
 import dev.flotilla.vm.virtio.SplitQueue;
@@ -16,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  * unbounded time. An optional rate limiter (bandwidth in bytes, ops in requests) throttles the queue:
  * a refused request is put back and the worker sleeps until the limiter's tokens return.
  */
-public final class VirtioRng extends WorkerBackedDevice {
+public final class VirtioRng extends WorkerBackedDevice implements LiveDevice {
 
     public static final int DEVICE_TYPE = 4;
     public static final int QUEUE_SIZE = 256;
@@ -48,6 +51,22 @@ public final class VirtioRng extends WorkerBackedDevice {
 
     public long throttledEvents() {
         return throttled.sum();
+    }
+
+    @Override
+    public java.util.Map<String, Long> metrics() {
+        return java.util.Map.of("entropy_bytes", bytes.sum(), "entropy_requests", requests.sum(),
+                "entropy_rate_limiter_throttled", throttled.sum());
+    }
+
+    /** Takes a new rate limiter (PATCH semantics: a present bucket replaces, an absent one is kept). */
+    @Override
+    public void apply(DeviceUpdate update) {
+        if (!(update instanceof DeviceUpdate.Entropy e)) {
+            throw new InvalidConfigException("entropy", "the entropy device takes only rate-limiter updates");
+        }
+        e.rateLimiter().ifPresent(c -> c.applyTo(limiter));
+        worker.setDeadline(System.nanoTime());   // re-run the queue: the new limit may allow more now
     }
 
     @Override
