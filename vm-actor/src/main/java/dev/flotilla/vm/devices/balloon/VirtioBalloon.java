@@ -70,7 +70,7 @@ public final class VirtioBalloon extends WorkerBackedDevice {
      * @param memoryBytes the guest's RAM, the most the balloon may take
      */
     public VirtioBalloon(String name, BalloonConfig config, long memoryBytes, PageReleaser releaser) {
-        super(name, config.statsPollingIntervalS() > 0 ? 3 : 2);
+        super(name, queueCount(config, memoryBytes));   // validates first: a refused config leaks no worker fds
         this.deflateOnOom = config.deflateOnOom();
         this.statsEnabled = config.statsPollingIntervalS() > 0;
         this.statsIntervalS = config.statsPollingIntervalS();
@@ -79,7 +79,16 @@ public final class VirtioBalloon extends WorkerBackedDevice {
         this.targetPages = checkedTarget(config.amountMib());
     }
 
+    private static int queueCount(BalloonConfig config, long memoryBytes) {
+        checkedTarget(config.amountMib(), memoryBytes / PageRanges.PAGE_SIZE);
+        return config.statsPollingIntervalS() > 0 ? 3 : 2;
+    }
+
     private long checkedTarget(long mib) {
+        return checkedTarget(mib, memoryPages);
+    }
+
+    private static long checkedTarget(long mib, long memoryPages) {
         long pages = mib * PAGES_PER_MIB;
         if (mib < 0 || pages > memoryPages) {
             throw new IllegalArgumentException("balloon amount_mib " + mib + " is more than the guest's "
