@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
  * the deadline; {@link #statistics()} reads the latest values. Every PFN is checked to be a whole page of
  * guest RAM before any madvise; a bad one is counted and skipped.
  */
-public final class VirtioBalloon extends WorkerBackedDevice {
+public final class VirtioBalloon extends WorkerBackedDevice implements dev.flotilla.vm.devices.LiveDevice {
 
     public static final int DEVICE_TYPE = 5;
     public static final int QUEUE_SIZE = 256;
@@ -122,6 +122,27 @@ public final class VirtioBalloon extends WorkerBackedDevice {
     }
 
     /** GET /balloon: the current configuration. */
+    /** Firecracker's balloon metric names where they exist. */
+    @Override
+    public java.util.Map<String, Long> counters() {
+        return java.util.Map.of("target_pages", targetPages(), "actual_pages", actualPages(),
+                "inflate_count", inflatedPages(), "deflate_count", deflatedPages(),
+                "invalid_pfns", invalidPfns(), "release_errors", releaseErrors(), "stats_updates_count", statsReports());
+    }
+
+    /** PATCH /balloon (new target) and PATCH /balloon/statistics (new interval). */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> apply(dev.flotilla.vm.devices.DeviceUpdate update) {
+        if (!(update instanceof dev.flotilla.vm.devices.DeviceUpdate.Balloon b)) {
+            throw new dev.flotilla.vm.config.InvalidConfigException("balloon", "the balloon takes only balloon updates");
+        }
+        if (b.balloon().statsPollingIntervalS() != config().statsPollingIntervalS()) {
+            setStatsPollingIntervalS(b.balloon().statsPollingIntervalS());
+        }
+        setTargetMib(b.balloon().amountMib());
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     public BalloonConfig config() {
         return new BalloonConfig(targetPages / PAGES_PER_MIB, deflateOnOom, statsIntervalS);
     }

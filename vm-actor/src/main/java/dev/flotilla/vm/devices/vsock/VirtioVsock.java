@@ -22,7 +22,7 @@ import java.util.Optional;
  * the guest has credit for; tx packets are taken as long as their replies have room to wait. The event
  * queue's buffers stay with the device: its only event (transport reset) belongs to snapshot restore.
  */
-public final class VirtioVsock extends WorkerBackedDevice {
+public final class VirtioVsock extends WorkerBackedDevice implements dev.flotilla.vm.devices.LiveDevice {
 
     public static final int DEVICE_TYPE = 19;
     public static final int QUEUE_SIZE = 256;
@@ -100,6 +100,29 @@ public final class VirtioVsock extends WorkerBackedDevice {
 
     public Path udsPath() {
         return udsPath;
+    }
+
+    /** Firecracker's vsock metric names where they exist. */
+    @Override
+    public java.util.Map<String, Long> counters() {
+        VsockMetrics.Snapshot m = metrics();
+        java.util.Map<String, Long> c = new java.util.TreeMap<>();
+        c.put("conns_added", m.hostConnections() + m.guestConnections());
+        c.put("conn_event_fails", m.refusedTableFull() + m.refusedNoListener() + m.refusedByGuest() + m.handshakeErrors());
+        c.put("rx_bytes_count", m.bytesToGuest());
+        c.put("tx_bytes_count", m.bytesToHost());
+        c.put("rx_packets_count", m.packetsToGuest());
+        c.put("tx_packets_count", m.packetsFromGuest());
+        c.put("rx_read_fails", m.hostIoErrors());
+        c.put("tx_flush_fails", m.malformedPackets() + m.creditViolations());
+        c.put("active_connections", (long) m.activeConnections());
+        return c;
+    }
+
+    /** Firecracker allows no vsock change after boot. */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> apply(dev.flotilla.vm.devices.DeviceUpdate update) {
+        throw new dev.flotilla.vm.config.InvalidConfigException("vsock", "the vsock device cannot be changed after boot");
     }
 
     public VsockMetrics.Snapshot metrics() {
