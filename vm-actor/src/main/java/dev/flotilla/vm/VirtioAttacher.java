@@ -70,8 +70,8 @@ final class VirtioAttacher {
             attach(d.driveId(), "blk", blk);
             if (d.isRootDevice()) kernelArgs.add(rootArgs(d));
         }
-        if (!devices.networkInterfaces().isEmpty()) {
-            throw new InvalidConfigException("network-interfaces", "virtio-net interfaces are not available in this build yet");
+        for (dev.flotilla.vm.config.NetworkInterfaceConfig n : devices.networkInterfaces()) {
+            attach(n.ifaceId(), "net", dev.flotilla.vm.devices.net.VirtioNetFactory.create(workerName("net-" + n.ifaceId()), n));
         }
         if (devices.vsock().isPresent()) {
             VsockConfig v = devices.vsock().get();

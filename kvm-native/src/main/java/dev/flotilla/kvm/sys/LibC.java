@@ -121,4 +121,7 @@ public interface LibC {
     long send(int fd, long buf, long len, int flags);
 
     int shutdown(int fd, int how);
+
+    /** open(2) flag: reads and writes return EAGAIN instead of waiting (a TAP served from epoll). */
+    int O_NONBLOCK = 0x800;
 }

@@ -1,0 +1,214 @@
+package dev.flotilla.vm.devices.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flotilla.vm.config.RateLimiterConfig;
+import dev.flotilla.vm.config.TokenBucketConfig;
+import dev.flotilla.vm.ratelimit.RateLimiter;
+import dev.flotilla.vm.virtio.ActivatedQueues;
+import dev.flotilla.vm.virtio.Interrupts;
+import dev.flotilla.vm.virtio.SplitQueue;
+import dev.flotilla.vm.virtio.VirtioActivationException;
+import dev.flotilla.vm.virtio.VirtioFeatures;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The whole device on its worker thread, over heap guest memory and an eventfd-backed fake backend. */
+class VirtioNetTest {
+
+    private static final long FEATURES = VirtioFeatures.VERSION_1 | VirtioFeatures.RING_EVENT_IDX;
+    private static final AtomicInteger ids = new AtomicInteger();
+
+    private final GuestRings guest = new GuestRings();
+    private final FakeBackend backend = new FakeBackend();
+    private final AtomicInteger interrupts = new AtomicInteger();
+    private final String name = "virtio-test-net" + ids.incrementAndGet();
+    private VirtioNet net;
+
+    private final Interrupts irq = new Interrupts() {
+        @Override public void signalUsedBuffer(int queue) { interrupts.incrementAndGet(); }
+        @Override public void signalConfigChange() { }
+        @Override public void signalNeedsReset(String reason) { throw new AssertionError("needs reset: " + reason); }
+    };
+
+    @AfterEach
+    void close() {
+        if (net != null) net.close();
+    }
+
+    private VirtioNet device(Optional<RateLimiter> rx, Optional<RateLimiter> tx) {
+        net = new VirtioNet(name, backend, Optional.of(MacAddress.parse("06:00:a9:fe:07:02")), rx, tx);
+        return net;
+    }
+
+    private void activate() throws VirtioActivationException {
+        net.activate(new ActivatedQueues(new SplitQueue[] {guest.rx.queue(FEATURES), guest.tx.queue(FEATURES)}, FEATURES),
+                guest.mem, irq);
+    }
+
+    private static void await(String what, long ms, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + ms * 1_000_000;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out after " + ms + " ms waiting for " + what);
+            Thread.sleep(2);
+        }
+    }
+
+    private static RateLimiterConfig ops(long size, long refillMs) {
+        return new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(size, 0, refillMs)));
+    }
+
+    @Test
+    void offersTheMacInItsConfigurationSpaceOnlyWhenConfigured() {
+        VirtioNet withMac = device(Optional.empty(), Optional.empty());
+        assertEquals(VirtioNet.F_MAC, withMac.deviceFeatures() & VirtioNet.F_MAC);
+        byte[] mac = new byte[6];
+        withMac.readConfig(0, mac);
+        assertArrayEquals(new byte[] {6, 0, (byte) 0xa9, (byte) 0xfe, 7, 2}, mac);
+        byte[] tail = new byte[4];
+        withMac.readConfig(4, tail);
+        assertArrayEquals(new byte[] {7, 2, 0, 0}, tail, "past the MAC the space reads as zero");
+        withMac.writeConfig(0, new byte[6]);
+        withMac.readConfig(0, mac);
+        assertEquals(6, mac[0], "the MAC is read-only");
+
+        try (VirtioNet noMac = new VirtioNet("virtio-test-nomac", new FakeBackend(), Optional.empty(), Optional.empty(), Optional.empty())) {
+            assertEquals(0, noMac.deviceFeatures() & VirtioNet.F_MAC);
+            assertEquals(0, noMac.deviceFeatures() & 0xFFFFFFL & ~VirtioNet.F_MAC, "no offloads or other net features");
+            assertEquals(VirtioNet.DEVICE_TYPE, noMac.deviceType());
+        }
+    }
+
+    @Test
+    void refusesToRunWithoutBothQueues() {
+        device(Optional.empty(), Optional.empty());
+        assertThrows(VirtioActivationException.class, () -> net.activate(
+                new ActivatedQueues(new SplitQueue[] {guest.rx.queue(FEATURES), null}, FEATURES), guest.mem, irq));
+    }
+
+    @Test
+    void framesFlowBothWaysOnTheWorkerThread() throws Exception {
+        device(Optional.empty(), Optional.empty());
+        for (int i = 0; i < 4; i++) guest.rx.offerRxBuffer(2048);
+        activate();
+
+        byte[] in = GuestRings.frame(98, 1);
+        backend.push(in);
+        backend.push(in);
+        await("two frames delivered", 2000, () -> guest.rx.usedIdx() == 2);
+        assertEquals(NetHeader.SIZE + 98, guest.rx.usedLen(1));
+
+        byte[] out = GuestRings.frame(60, 2);
+        guest.tx.offerTxFrame(out);
+        net.queueNotified(VirtioNet.TX_QUEUE);
+        await("a frame sent", 2000, () -> backend.sent.size() == 1);
+        assertArrayEquals(out, backend.sent.get(0));
+        await("tx chain completed", 2000, () -> guest.tx.usedIdx() == 1);
+        assertTrue(interrupts.get() >= 2, "the guest was interrupted for its used buffers");
+        assertEquals(2, net.metrics().rxFrames());
+        assertEquals(1, net.metrics().txFrames());
+    }
+
+    @Test
+    void withoutRxBuffersTheWorkerSleepsUntilTheGuestKicks() throws Exception {
+        device(Optional.empty(), Optional.empty());
+        activate();
+        backend.push(GuestRings.frame(60, 1));
+        await("the worker gives up the backend", 2000, () -> !net.watchingBackend());
+
+        Thread worker = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getThreadCpuTime(worker.getId());
+        Thread.sleep(300);
+        long cpuMs = (mx.getThreadCpuTime(worker.getId()) - cpu0) / 1_000_000;
+        assertTrue(cpuMs < 30, "no busy loop while a frame waits for buffers: " + cpuMs + " ms CPU in 300 ms");
+        assertEquals(1, backend.waiting(), "the frame waits in the backend, not in the device");
+
+        guest.rx.offerRxBuffer(2048);
+        net.queueNotified(VirtioNet.RX_QUEUE);
+        await("the frame delivered after the rx kick", 2000, () -> guest.rx.usedIdx() == 1);
+    }
+
+    @Test
+    void aThrottledDirectionResumesByItselfWhenTokensReturn() throws Exception {
+        RateLimiter tx = ops(1, 100).newLimiter();
+        device(Optional.empty(), Optional.of(tx));
+        activate();
+        for (int i = 0; i < 3; i++) guest.tx.offerTxFrame(GuestRings.frame(60, i));
+        long t0 = System.nanoTime();
+        net.queueNotified(VirtioNet.TX_QUEUE);
+
+        await("three frames, one kick", 3000, () -> backend.sent.size() == 3);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 180, "one op per 100 ms: the third frame cannot leave before 200 ms, left after " + ms);
+        assertTrue(net.metrics().txThrottled() >= 2);
+    }
+
+    @Test
+    void anRxLimitHoldsFramesInTheKernelQueueAndResumesByItself() throws Exception {
+        device(Optional.of(ops(1, 100).newLimiter()), Optional.empty());
+        for (int i = 0; i < 4; i++) guest.rx.offerRxBuffer(2048);
+        activate();
+        for (int i = 0; i < 3; i++) backend.push(GuestRings.frame(60, i));
+
+        await("one frame at once", 1000, () -> guest.rx.usedIdx() >= 1);
+        assertTrue(guest.rx.usedIdx() < 3, "not all three at once");
+        await("the rest by themselves", 3000, () -> guest.rx.usedIdx() == 3);
+        assertTrue(net.metrics().rxThrottled() >= 2);
+    }
+
+    @Test
+    void patchingTheLimiterWakesAThrottledDirectionAtOnce() throws Exception {
+        device(Optional.empty(), Optional.of(ops(1, 60_000).newLimiter()));
+        activate();
+        guest.tx.offerTxFrame(GuestRings.frame(60, 1));
+        guest.tx.offerTxFrame(GuestRings.frame(60, 2));
+        net.queueNotified(VirtioNet.TX_QUEUE);
+        await("the first frame", 2000, () -> backend.sent.size() == 1);
+        Thread.sleep(100);
+        assertEquals(1, backend.sent.size(), "the second waits a minute for its token");
+
+        net.updateRateLimiters(Optional.empty(), Optional.of(ops(0, 0)));
+        await("the second frame right after the PATCH", 1000, () -> backend.sent.size() == 2);
+        assertTrue(net.txLimiter().isUnlimited());
+    }
+
+    @Test
+    void aFailingBackendIsCountedAndRetriedWithoutFailingTheDevice() throws Exception {
+        device(Optional.empty(), Optional.empty());
+        guest.rx.offerRxBuffer(2048);
+        backend.failReads = true;
+        activate();
+        backend.push(GuestRings.frame(60, 1));
+        await("a read error", 2000, () -> net.metrics().tapReadErrors() >= 1);
+        assertFalse(net.watchingBackend(), "a failing backend is not polled in a loop");
+
+        backend.failReads = false;
+        await("delivered on the retry", 2000, () -> guest.rx.usedIdx() == 1);
+        assertTrue(net.metrics().tapReadErrors() <= 3, "retried every 100 ms, not spun: " + net.metrics().tapReadErrors());
+    }
+
+    @Test
+    void aResetDeviceServesAgainAfterReactivation() throws Exception {
+        device(Optional.empty(), Optional.empty());
+        activate();
+        net.reset();
+        guest.rx.offerRxBuffer(2048);
+        // the driver rebuilds its queues after a reset; here the same rings at fresh positions
+        GuestRings fresh = new GuestRings();
+        fresh.rx.offerRxBuffer(2048);
+        net.activate(new ActivatedQueues(new SplitQueue[] {fresh.rx.queue(FEATURES), fresh.tx.queue(FEATURES)}, FEATURES),
+                fresh.mem, irq);
+        backend.push(GuestRings.frame(60, 1));
+        await("delivered after reactivation", 2000, () -> fresh.rx.usedIdx() == 1);
+    }
+}
