@@ -58,6 +58,12 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
     /** Firecracker's wording for a runtime operation on a microVM not started yet. */
     public static final String NOT_BEFORE_START = "The requested operation is not supported before starting the microVM.";
 
+    /**
+     * The detail of the end reason in a deleted VM's last event (state STOPPED, kind STOPPED): the event
+     * stream's sign that the VM is gone.
+     */
+    public static final String DELETED = "deleted";
+
     private static final Duration ACTION_TIMEOUT = Duration.ofSeconds(10);
 
     private record Loaded(LoadedState state, Throwable error) implements FleetProtocol.Command {}
@@ -366,7 +372,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
             timers.cancel(startKey(e));
             replyAll(e.awaitingRunning, StatusReply.success(e.view()));
         }
-        if (changed) publish(e);
+        if (changed && !e.deleting) publish(e);   // a deleted VM's end is published once, by finishDeleteIfDone
         return this;
     }
 
@@ -571,7 +577,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         if (launched) {
             timers.cancel(startKey(e));
             registry.host(e.host).ifPresent(h -> h.agent.tell(new HostAgent.StopVm(e.id(), e.run,
-                    EndReason.of(EndReason.Kind.STOPPED, "deleted"))));
+                    EndReason.of(EndReason.Kind.STOPPED, DELETED))));
             e.awaitingStop = true;
         } else {
             registry.release(e);
@@ -600,10 +606,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         if (!e.deleteDurable || e.awaitingStop) return;
         registry.remove(e);
         replyAll(e.awaitingDelete, StatusReply.ack());
-        if (!e.state.terminal()) {
-            e.state = VmState.STOPPED;
-            e.endReason = EndReason.of(EndReason.Kind.STOPPED, "deleted");
-        }
+        // a deleted VM's last event, whatever state it ended in: subscribers can recognise the deletion
+        e.state = VmState.STOPPED;
+        e.endReason = EndReason.of(EndReason.Kind.STOPPED, DELETED);
         publish(e);
         placeWaiting();
     }
