@@ -271,7 +271,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
     /** For restarts and recovery: no admission (not a user creation), placed now or when room appears. */
     private void placeAndLaunch(VmEntry e) {
         if (!e.reserved() && registry.reserve(e, settings.placement()).isPresent()) {
-            if (!e.awaitingPlacement) {
+            if (!e.awaitingPlacement && !registry.hostViews().isEmpty()) {   // no host yet (start-up): not news
                 getContext().getLog().info("VM {} waits for a host with room for {} vCPU(s) and {} MiB", e.id(),
                         e.definition.machineConfig().vcpuCount(), e.definition.machineConfig().memSizeMib());
             }
