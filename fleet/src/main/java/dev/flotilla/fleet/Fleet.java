@@ -7,7 +7,6 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
-import akka.actor.typed.javadsl.StashBuffer;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.pattern.StatusReply;
 import dev.flotilla.fleet.FleetException.Kind;
@@ -66,7 +65,6 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
 
     private static final Duration ACTION_TIMEOUT = Duration.ofSeconds(10);
 
-    private record Loaded(LoadedState state, Throwable error) implements FleetProtocol.Command {}
     private record StartPersisted(String id, boolean creation, Throwable error) implements FleetProtocol.Command {}
     private record ConfigPersisted(String id, ActorRef<StatusReply<VmView>> replyTo, Throwable error)
             implements FleetProtocol.Command {}
@@ -87,6 +85,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
     private final VmRegistry registry = new VmRegistry();
     private final Set<ActorRef<VmEvent>> subscribers = new LinkedHashSet<>();
     private long eventSequence;
+    private long noCapacityRefusals;
 
     public static Behavior<FleetProtocol.Command> create(FleetSettings settings, DesiredStateStore store) {
         return create(settings, store, System::nanoTime);
@@ -94,45 +93,10 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
 
     /** With an injected clock for admission and run lengths (tests). */
     static Behavior<FleetProtocol.Command> create(FleetSettings settings, DesiredStateStore store, LongSupplier nanoClock) {
-        return Behaviors.withStash(settings.startupStashCapacity(), stash -> Behaviors.setup(ctx ->
-                Behaviors.withTimers(timers -> {
-                    ctx.pipeToSelf(store.loadAll(), Loaded::new);
-                    return loading(ctx, stash, timers, settings, store, nanoClock);
-                })));
+        return FleetStartup.create(settings, store, nanoClock);
     }
 
-    private static Behavior<FleetProtocol.Command> loading(ActorContext<FleetProtocol.Command> ctx,
-                                                           StashBuffer<FleetProtocol.Command> stash,
-                                                           TimerScheduler<FleetProtocol.Command> timers,
-                                                           FleetSettings settings, DesiredStateStore store,
-                                                           LongSupplier nanoClock) {
-        return Behaviors.receive(FleetProtocol.Command.class)
-                .onMessage(Loaded.class, l -> {
-                    if (l.error() != null) {
-                        FleetException why = new FleetException(Kind.INTERNAL, "the fleet cannot load its desired state from "
-                                + store.file() + ": " + l.error().getMessage() + "; fix the store and restart Flotilla");
-                        ctx.getLog().error(why.getMessage());
-                        stash.forEach(m -> FleetRefusals.refuse(m, why));
-                        return Behaviors.stopped();
-                    }
-                    Fleet fleet = new Fleet(ctx, timers, settings, store, nanoClock);
-                    fleet.recover(l.state());
-                    return stash.unstashAll(fleet);
-                })
-                .onMessage(FleetProtocol.Command.class, m -> {
-                    if (stash.isFull()) {
-                        FleetRefusals.refuse(m, new FleetException(Kind.RATE_LIMITED, "the fleet is still loading its "
-                                + "desired state and holds " + stash.capacity() + " requests already; retry shortly",
-                                Duration.ofSeconds(1)));
-                    } else {
-                        stash.stash(m);
-                    }
-                    return Behaviors.same();
-                })
-                .build();
-    }
-
-    private Fleet(ActorContext<FleetProtocol.Command> ctx, TimerScheduler<FleetProtocol.Command> timers,
+    Fleet(ActorContext<FleetProtocol.Command> ctx, TimerScheduler<FleetProtocol.Command> timers,
                   FleetSettings settings, DesiredStateStore store, LongSupplier nanoClock) {
         super(ctx);
         this.settings = settings;
@@ -152,6 +116,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
                 .onMessage(ListVms.class, this::onListVms)
                 .onMessage(DeleteVm.class, this::onDelete)
                 .onMessage(GetHosts.class, m -> { m.replyTo().tell(registry.hostViews()); return this; })
+                .onMessage(FleetProtocol.GetStats.class, this::onGetStats)
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(Unsubscribe.class, m -> { dropSubscriber(m.subscriber()); return this; })
                 .onMessage(SubscriberGone.class, m -> { dropSubscriber(m.subscriber()); return this; })
@@ -165,13 +130,13 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
                 .onMessage(RestartDue.class, this::onRestartDue)
                 .onMessage(StartTimedOut.class, this::onStartTimedOut)
                 .onMessage(ActDone.class, this::onActDone)
-                .onMessage(Loaded.class, m -> this)
                 .build();
     }
 
     // ---- start-up ----------------------------------------------------------------------------------
 
-    private void recover(LoadedState state) {
+    /** Registers every stored VM and boots those that should run (once a host with room is there). */
+    void recover(LoadedState state) {
         state.unreadable().forEach(u -> getContext().getLog().error(
                 "desired-state store {}: row left untouched, not loaded: {}", store.file(), u));
         int toBoot = 0;
@@ -241,6 +206,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         Optional<String> noRoom = registry.reserve(e, settings.placement());
         if (noRoom.isPresent()) {
             admission.refund();
+            noCapacityRefusals++;
             return Optional.of(new FleetException(Kind.NO_CAPACITY, noRoom.get()));
         }
         return Optional.empty();
@@ -611,6 +577,15 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         e.endReason = EndReason.of(EndReason.Kind.STOPPED, DELETED);
         publish(e);
         placeWaiting();
+    }
+
+    private Behavior<FleetProtocol.Command> onGetStats(FleetProtocol.GetStats m) {
+        java.util.EnumMap<VmState, Integer> byState = new java.util.EnumMap<>(VmState.class);
+        for (VmState s : VmState.values()) byState.put(s, 0);
+        registry.vms().forEach(e -> byState.merge(e.state, 1, Integer::sum));
+        m.replyTo().tell(new FleetStats(admission.admittedCount(), admission.rejectedCount(), noCapacityRefusals, byState,
+                registry.hostViews().size(), store.stats()));
+        return this;
     }
 
     private Behavior<FleetProtocol.Command> onSubscribe(Subscribe m) {

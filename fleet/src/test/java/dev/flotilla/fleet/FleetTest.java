@@ -98,6 +98,36 @@ class FleetTest {
     }
 
     @Test
+    void everyRequestOfALargeBurstIsAnsweredAndCounted() {
+        AtomicLong clock = new AtomicLong(0);   // frozen: exactly the burst is admitted
+        try (FleetHarness h = new FleetHarness(kit, dir.resolve("f.db"), SETTINGS.withAdmission(50, 100), clock::get)) {
+            h.addHost("h1", 1000, 1_000_000);
+            int n = 3000;
+            TestProbe<StatusReply<VmView>> replies = kit.createTestProbe();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) h.fleet.tell(new FleetProtocol.CreateVm(vm(String.format("q%04d", i)), replies.getRef()));
+            int ok = 0;
+            int limited = 0;
+            for (int i = 0; i < n; i++) {
+                StatusReply<VmView> r = replies.receiveMessage(FleetHarness.WAIT);
+                if (r.isSuccess()) ok++;
+                else if (refusal(r).kind() == Kind.RATE_LIMITED) limited++;
+            }
+            double ms = (System.nanoTime() - t0) / 1e6;
+            assertEquals(100, ok);
+            assertEquals(n - 100, limited);
+            TestProbe<FleetStats> stats = kit.createTestProbe();
+            h.fleet.tell(new FleetProtocol.GetStats(stats.getRef()));
+            FleetStats st = stats.receiveMessage(FleetHarness.WAIT);
+            assertEquals(100, st.admitted());
+            assertEquals(n - 100, st.rateLimited());
+            assertEquals(100, st.vmsByState().get(VmState.RUNNING));
+            assertEquals(1, st.hosts());
+            System.out.printf("admission: %d CreateVm answered in %.0f ms (%.0f answers/s; 100 booted on fake VMs)%n", n, ms, n / ms * 1000);
+        }
+    }
+
+    @Test
     void noHostWithRoomIsNoCapacityAndGivesTheTokenBack() {
         AtomicLong clock = new AtomicLong(0);
         try (FleetHarness h = new FleetHarness(kit, dir.resolve("f.db"), SETTINGS.withAdmission(1, 3), clock::get)) {
