@@ -421,6 +421,8 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         } catch (InvalidConfigException ex) {
             return refuse(m.replyTo(), new FleetException(Kind.INVALID, ex.getMessage()));
         }
+        Optional<FleetException> noTarget = FleetRefusals.patchTargetMissing(m.change(), base);
+        if (noTarget.isPresent()) return refuse(m.replyTo(), noTarget.get());
         VmDefinition changed;
         try {
             changed = m.change().applyTo(base);

@@ -47,4 +47,24 @@ final class FleetRefusals {
         else if (m instanceof FleetProtocol.GetHosts c) c.replyTo().tell(List.of());
         // Subscribe/Unsubscribe and host reports carry no reply; a host re-joins when its agent restarts
     }
+
+    /**
+     * A PATCH names a device that must exist already (Firecracker refuses a PATCH of an unknown drive,
+     * interface or balloon): the reason when it does not, else empty.
+     */
+    static Optional<FleetException> patchTargetMissing(ConfigChange change, VmDefinition d) {
+        String missing = null;
+        if (change instanceof ConfigChange.PatchDrive p
+                && d.devices().drives().stream().noneMatch(x -> x.driveId().equals(p.drive().driveId()))) {
+            missing = "drive '" + p.drive().driveId() + "' does not exist on VM '" + d.id() + "': PATCH changes an "
+                    + "existing drive; add drives with PUT /vms/" + d.id() + "/drives/{drive_id} before the start";
+        } else if (change instanceof ConfigChange.PatchNetworkInterface p
+                && d.devices().networkInterfaces().stream().noneMatch(x -> x.ifaceId().equals(p.iface().ifaceId()))) {
+            missing = "network interface '" + p.iface().ifaceId() + "' does not exist on VM '" + d.id() + "': PATCH "
+                    + "changes an existing interface; add interfaces with PUT before the start";
+        } else if (change instanceof ConfigChange.PatchBalloon && d.devices().balloon().isEmpty()) {
+            missing = "VM '" + d.id() + "' has no balloon device: PUT /vms/" + d.id() + "/balloon before the start";
+        }
+        return Optional.ofNullable(missing).map(m -> new FleetException(FleetException.Kind.INVALID, m));
+    }
 }

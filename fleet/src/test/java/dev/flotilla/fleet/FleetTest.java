@@ -209,6 +209,7 @@ class FleetTest {
             assertTrue(noKernel.getMessage().contains("PUT /vms/x/boot-source"), noKernel.getMessage());
 
             assertTrue(h.configure("x", new ConfigChange.SetBootSource(FleetHarness.BOOT)).isSuccess());
+            assertTrue(h.configure("x", new ConfigChange.SetBalloon(new BalloonConfig(16, false, 0))).isSuccess());
             StatusReply<VmView> started = h.act("x", Action.INSTANCE_START);
             assertTrue(started.isSuccess(), () -> "start: " + started);
             assertEquals(VmState.RUNNING, started.getValue().state());
@@ -224,6 +225,21 @@ class FleetTest {
             assertTrue(balloon.isSuccess(), () -> "patch: " + balloon);
             assertEquals(32, balloon.getValue().definition().devices().balloon().orElseThrow().amountMib());
             assertEquals(32, stored(h.store).get(0).definition().devices().balloon().orElseThrow().amountMib());
+        }
+    }
+
+    @Test
+    void aPatchOfADeviceThatDoesNotExistIsRefused() {
+        try (FleetHarness h = harness(SETTINGS)) {
+            h.addHost("h1", 4, 4096);
+            assertTrue(h.create(vm("nodev")).isSuccess());
+            FleetException e = refusal(h.configure("nodev", new ConfigChange.PatchBalloon(new BalloonConfig(8, false, 0))));
+            assertEquals(Kind.INVALID, e.kind());
+            assertTrue(e.getMessage().contains("no balloon device"), e.getMessage());
+            FleetException d = refusal(h.configure("nodev", new ConfigChange.PatchDrive(new dev.flotilla.vm.config.DriveConfig(
+                    "data", Path.of("/tmp/x.img"), false, false, Optional.empty(), Optional.empty()))));
+            assertTrue(d.getMessage().contains("drive 'data' does not exist"), d.getMessage());
+            assertTrue(h.get("nodev").orElseThrow().definition().devices().drives().isEmpty());
         }
     }
 
