@@ -10,6 +10,7 @@ public final class Main {
             usage: flotilla <command> [options]
               run     boot one microVM and stream its console (flotilla run --help)
               kvm     tell what this host's /dev/kvm can run
+              bench   boot benchmark against QEMU microvm (flotilla bench boot --help)
             """;
 
     private Main() {}
@@ -27,6 +28,8 @@ public final class Main {
         switch (args[0]) {
             case "run":
                 return RunCommand.execute(rest);
+            case "bench":
+                return dev.flotilla.ops.bench.BenchCommand.execute(rest);
             case "kvm":
                 System.out.println(dev.flotilla.kvm.Kvm.availability().describe());
                 return dev.flotilla.kvm.Kvm.availability().usable() ? 0 : 3;

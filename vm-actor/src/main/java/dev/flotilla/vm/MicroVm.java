@@ -11,6 +11,8 @@ import akka.actor.typed.javadsl.BehaviorBuilder;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.pattern.StatusReply;
+import dev.flotilla.vm.devices.DeviceUpdate;
+import dev.flotilla.vm.devices.VirtioDeviceActor;
 import dev.flotilla.vm.vcpu.Vcpu;
 import dev.flotilla.vm.vcpu.VcpuLoop;
 import java.util.ArrayList;
@@ -30,9 +32,11 @@ import java.util.function.Function;
 public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
 
     public static final String BLOCKING_DISPATCHER = "flotilla.vm-blocking-dispatcher";
+    /** Teardown waits in the kernel (closing a VM fd: 5-75 ms here) and must not hold up builds in a burst. */
+    public static final String RELEASE_DISPATCHER = "flotilla.vm-release-dispatcher";
 
     public sealed interface Command permits Start, Pause, Resume, Stop, SendCtrlAltDel, GetInfo, Subscribe,
-            Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
+            UpdateDevice, GetDeviceMetrics, Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
 
     public record Start(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
     public record Pause(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
@@ -43,6 +47,10 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     public record GetInfo(ActorRef<VmInfo> replyTo) implements Command {}
     /** Sends the current info now and again on every state change. */
     public record Subscribe(ActorRef<VmInfo> subscriber) implements Command {}
+    /** A live change to one device (drive_id, iface_id, or the kind for single devices: vsock, entropy, balloon). */
+    public record UpdateDevice(String deviceId, DeviceUpdate update, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+    /** Counters of every device, one reply per device (an empty list when none or not running). */
+    public record GetDeviceMetrics(ActorRef<List<VirtioDeviceActor.DeviceMetrics>> replyTo) implements Command {}
 
     private record Built(VmResources resources) implements Command {}
     private record BuildFailed(Throwable cause) implements Command {}
@@ -56,6 +64,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private final long memMib;
     private final Function<VmHooks, VmResources> builder;
     private final Executor blocking;
+    private final Executor releasing;
     private final List<ActorRef<VmInfo>> subscribers = new ArrayList<>();
     private final ActorRef<Vcpu.Report> vcpuReports;
 
@@ -63,6 +72,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private VmResources resources;
     private final List<ActorRef<Vcpu.Command>> vcpus = new ArrayList<>();
     private final List<VcpuLoop> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Map<String, ActorRef<VirtioDeviceActor.Command>> deviceActors = new java.util.LinkedHashMap<>();
     private int vcpusAlive;
     private int vcpusPaused;
     private EndReason endReason;
@@ -91,6 +101,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         this.memMib = memMib;
         this.builder = builder;
         this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+        this.releasing = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(RELEASE_DISPATCHER));
         this.vcpuReports = ctx.messageAdapter(Vcpu.Report.class, VcpuReport::new);
     }
 
@@ -162,6 +173,9 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             vcpus.add(getContext().spawn(Vcpu.create(index, loop, vcpuReports), "vcpu-" + index));
         }
         vcpusAlive = vcpus.size();
+        for (AttachedDevice d : resources.devices()) {
+            deviceActors.put(d.id(), getContext().spawn(VirtioDeviceActor.create(id, d), "device-" + d.kind() + "-" + d.id()));
+        }
         setState(VmState.RUNNING);
         getContext().getLog().atInfo().addKeyValue("vm", id).addKeyValue("vcpus", vcpus.size())
                 .addKeyValue("setup_ms", (System.nanoTime() - startNanos) / 1e6)
@@ -219,6 +233,20 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         }
         if (c instanceof BootTimerFired m) {
             return onBootTimer(m);
+        }
+        if (c instanceof UpdateDevice m) {
+            ActorRef<VirtioDeviceActor.Command> d = deviceActors.get(m.deviceId());
+            if (d == null) {
+                m.replyTo().tell(StatusReply.error(new dev.flotilla.vm.config.InvalidConfigException("device",
+                        "VM " + id + " has no device '" + m.deviceId() + "'")));
+            } else {
+                d.tell(new VirtioDeviceActor.Update(m.update(), m.replyTo()));
+            }
+            return Behaviors.same();
+        }
+        if (c instanceof GetDeviceMetrics m) {
+            collectDeviceMetrics(m.replyTo());
+            return Behaviors.same();
         }
         if (c instanceof SendCtrlAltDel m) {
             if (state != VmState.RUNNING) {
@@ -292,7 +320,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         if (res == null) {
             self.tell(new Released(null));
         } else {
-            CompletableFuture.runAsync(res::close, blocking)
+            CompletableFuture.runAsync(res::close, releasing)
                     .whenComplete((v, err) -> self.tell(new Released(err == null ? null : unwrap(err))));
         }
         return common(Behaviors.receive(Command.class))
@@ -347,6 +375,33 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         return Behaviors.same();
     }
 
+    private void collectDeviceMetrics(ActorRef<List<VirtioDeviceActor.DeviceMetrics>> replyTo) {
+        List<ActorRef<VirtioDeviceActor.Command>> targets = List.copyOf(deviceActors.values());
+        if (targets.isEmpty()) {
+            replyTo.tell(List.of());
+            return;
+        }
+        // a short-lived aggregator: one reply per device, or what arrived within a second
+        getContext().spawnAnonymous(Behaviors.<Object>setup(ctx -> {
+            List<VirtioDeviceActor.DeviceMetrics> got = new ArrayList<>();
+            ActorRef<VirtioDeviceActor.DeviceMetrics> me = ctx.getSelf().narrow();
+            targets.forEach(t -> t.tell(new VirtioDeviceActor.GetMetrics(me)));
+            ctx.scheduleOnce(java.time.Duration.ofSeconds(1), ctx.getSelf(), "timeout");
+            return Behaviors.receive(Object.class)
+                    .onMessage(VirtioDeviceActor.DeviceMetrics.class, dm -> {
+                        got.add(dm);
+                        if (got.size() < targets.size()) return Behaviors.same();
+                        replyTo.tell(List.copyOf(got));
+                        return Behaviors.stopped();
+                    })
+                    .onMessageEquals("timeout", () -> {
+                        replyTo.tell(List.copyOf(got));
+                        return Behaviors.stopped();
+                    })
+                    .build();
+        }));
+    }
+
     /** Answers a command the current phase does not take, with what the user can do instead. */
     private Behavior<Command> refuse(Command c) {
         String what = c.getClass().getSimpleName();
@@ -355,6 +410,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         else if (c instanceof Pause m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof Resume m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof SendCtrlAltDel m) m.replyTo().tell(StatusReply.error(why + " (start it first)"));
+        else if (c instanceof UpdateDevice m) m.replyTo().tell(StatusReply.error(why));
+        else if (c instanceof GetDeviceMetrics m) m.replyTo().tell(List.of());
         return Behaviors.same();
     }
 

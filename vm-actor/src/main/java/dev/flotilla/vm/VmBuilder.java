@@ -57,9 +57,17 @@ public final class VmBuilder {
             vm.createPit2();
             vm.registerMemory(memory);
 
+            Bus.Builder mmioBus = Bus.builder();
+            VirtioAttacher virtio = new VirtioAttacher(spec.id(), vm, memory, mmioBus, undo);
+            List<AttachedDevice> devices = virtio.attachAll(spec.devices());
+            // Devices are announced both on the command line (kernels built with virtio_mmio cmdline
+            // devices) and in the DSDT (kernels that find them through ACPI, like Debian's).
+            StringBuilder cmdline = new StringBuilder(spec.bootSource().bootArgs());
+            for (var slot : virtio.slots()) cmdline.append(' ').append(slot.cmdlineDevice());
+
             KernelImage kernel = KernelLoader.load(memory, spec.bootSource().kernelImagePath());
             BootSpec bootSpec = new BootSpec(kernel, spec.bootSource().initrdPath().map(Initrd::of),
-                    spec.bootSource().bootArgs(), vcpuCount, List.of(), protocol);
+                    cmdline.toString(), vcpuCount, virtio.slots(), protocol);
             BootResult boot = BootConfigurator.configure(memory, bootSpec);
 
             List<CpuidEntry> supported = kvm.supportedCpuid();
@@ -88,7 +96,7 @@ public final class VmBuilder {
                     .add("serial-com1", Serial8250.COM1_PORT, Serial8250.REGISTER_COUNT, serial)
                     .add("i8042", I8042.BASE_PORT, I8042.PORT_COUNT, i8042)
                     .build();
-            Bus mmio = Bus.builder()
+            Bus mmio = mmioBus
                     .add("boot-timer", BootTimer.MMIO_BASE, BootTimer.MMIO_SIZE, bootTimer)
                     .build();
 
@@ -101,7 +109,7 @@ public final class VmBuilder {
                 // vCPU fds are closed by their loops; the rest goes with the resources
                 if (!(c instanceof VcpuFd) && c != vm && c != memory) owned.add(c);
             }
-            return new VmResources(vm, memory, vcpus, pio, mmio, console, i8042, summary, owned);
+            return new VmResources(vm, memory, vcpus, pio, mmio, console, i8042, summary, owned, devices);
         } catch (RuntimeException | Error e) {
             closeAll(undo, e);
             throw e;

@@ -16,7 +16,8 @@ import java.util.Objects;
  * handles, the VM fd, and unmaps guest RAM.
  */
 public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, Bus pio, Bus mmio,
-                          ConsoleSink console, I8042 i8042, String bootSummary, List<AutoCloseable> owned)
+                          ConsoleSink console, I8042 i8042, String bootSummary, List<AutoCloseable> owned,
+                          List<AttachedDevice> devices)
         implements AutoCloseable {
 
     public VmResources {
@@ -24,6 +25,7 @@ public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, B
         Objects.requireNonNull(memory);
         vcpus = List.copyOf(vcpus);
         owned = List.copyOf(owned);
+        devices = List.copyOf(devices);
     }
 
     @Override

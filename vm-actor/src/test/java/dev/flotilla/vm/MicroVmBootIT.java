@@ -49,9 +49,14 @@ class MicroVmBootIT {
     record Booted(ActorRef<MicroVm.Command> vm, ConsoleSink console, VmInfo started) {}
 
     static Booted start(int vcpus, long memMib, String cmdline, BootProtocol protocol) {
+        return start(vcpus, memMib, cmdline, protocol, dev.flotilla.vm.config.VmDevices.NONE);
+    }
+
+    static Booted start(int vcpus, long memMib, String cmdline, BootProtocol protocol,
+                        dev.flotilla.vm.config.VmDevices devices) {
         String id = "it-" + ids.incrementAndGet();
         VmSpec spec = new VmSpec(id, new MachineConfig(vcpus, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
-                new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline));
+                new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline), devices);
         ConsoleSink console = ConsoleSink.inMemory();
         ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, vcpus, memMib,
                 hooks -> VmBuilder.build(kvm, spec, protocol, console, hooks)), id);
@@ -83,6 +88,18 @@ class MicroVmBootIT {
         assertTrue(end.bootMs() > 0 && end.bootMs() < 10_000, "boot time recorded: " + end.bootMs());
         String expectedBoot = protocol == BootProtocol.LINUX_64 ? "boot=linux64" : "boot=pvh";
         assertTrue(console.contains(expectedBoot), () -> "console was:\n" + console);
+    }
+
+    @Test
+    void guestFindsAVirtioDeviceInItsSlot() throws Exception {
+        var devices = new dev.flotilla.vm.config.VmDevices(java.util.List.of(), java.util.List.of(), Optional.empty(),
+                Optional.of(new dev.flotilla.vm.config.EntropyConfig(Optional.empty())), Optional.empty());
+        Booted b = start(1, 128, "console=ttyS0", BootProtocol.AUTO, devices);
+        VmInfo end = awaitEnd(b.vm(), Duration.ofSeconds(20));
+        String console = b.console().snapshot();
+        assertEquals(EndReason.Kind.RESET, end.endReason().kind(), () -> end + "\n" + console);
+        assertTrue(console.contains("base=0xc0001000") && console.contains("irq=5") && console.contains("device_id=4"),
+                () -> "the probe should see virtio-rng in slot 0:\n" + console);
     }
 
     @Test

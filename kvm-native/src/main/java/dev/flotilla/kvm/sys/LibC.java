@@ -71,4 +71,21 @@ public interface LibC {
 
     /** {@code sigtimedwait(set, info, timeout)}: returns the signal number, or -1 (EAGAIN on timeout). */
     int sigtimedwait(long set, long info, long timeout);
+
+    int EPOLL_CLOEXEC = 0x80000;
+    int EPOLL_CTL_ADD = 1;
+    int EPOLL_CTL_DEL = 2;
+    int EPOLL_CTL_MOD = 3;
+    int EPOLLIN = 0x001;
+    int EPOLLOUT = 0x004;
+    int EPOLLERR = 0x008;
+    int EPOLLHUP = 0x010;
+    /** struct epoll_event is packed on x86_64: u32 events, u64 data. */
+    int EPOLL_EVENT_SIZE = 12;
+
+    int epoll_create1(int flags);
+
+    int epoll_ctl(int epfd, int op, int fd, long event);
+
+    int epoll_wait(int epfd, long events, int maxevents, int timeout);
 }

@@ -19,4 +19,9 @@ public record TokenBucketConfig(long size, long oneTimeBurst, long refillTimeMs)
     public boolean disabled() {
         return size == 0 || refillTimeMs == 0;
     }
+
+    /** The data-path bucket this configures. */
+    public dev.flotilla.vm.ratelimit.BucketConfig toBucketConfig() {
+        return new dev.flotilla.vm.ratelimit.BucketConfig(size, oneTimeBurst, refillTimeMs);
+    }
 }

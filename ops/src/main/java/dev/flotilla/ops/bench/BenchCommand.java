@@ -1,0 +1,68 @@
+package dev.flotilla.ops.bench;
+
+import dev.flotilla.kvm.Kvm;
+import dev.flotilla.kvm.KvmAvailability;
+import dev.flotilla.ops.ProbeGuestImage;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code flotilla bench boot}: the side-by-side benchmark. Exit status 0 when every VM of every phase
+ * booted, 1 when some failed (the table lists them), 2 for a usage error, 3 when the host cannot run VMs.
+ */
+public final class BenchCommand {
+
+    private BenchCommand() {}
+
+    public static int execute(List<String> args) {
+        if (args.isEmpty() || !args.get(0).equals("boot") || args.contains("--help") || args.contains("-h")) {
+            boolean help = args.contains("--help") || args.contains("-h");
+            (help ? System.out : System.err).println(BenchOptions.USAGE);
+            return help ? 0 : 2;
+        }
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args.subList(1, args.size()));
+        } catch (BenchOptions.UsageException e) {
+            System.err.println("flotilla bench boot: " + e.getMessage());
+            System.err.println(BenchOptions.USAGE);
+            return 2;
+        }
+        if (System.getProperty("flotilla.log.level") == null) System.setProperty("flotilla.log.level", "WARN");
+        KvmAvailability kvm = Kvm.availability();
+        if (!kvm.usable()) {
+            System.err.println("flotilla bench boot: cannot run microVMs on this host: " + kvm.describe());
+            return 3;
+        }
+        Path kernel;
+        try {
+            kernel = ProbeGuestImage.path();
+        } catch (RuntimeException e) {
+            System.err.println("flotilla bench boot: " + e.getMessage());
+            return 2;
+        }
+        // An interrupted run must not leave idle QEMU guests behind: the only children of this JVM are
+        // the QEMU processes it spawned.
+        Thread reaper = new Thread(() -> ProcessHandle.current().children().forEach(ProcessHandle::destroy), "bench-qemu-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
+        try {
+            BenchReport report = new BootBench(options, kernel, new Progress(System.err)).run();
+            System.out.print(ReportTable.format(report));
+            System.out.flush();
+            return hasFailures(report) ? 1 : 0;
+        } catch (Exception e) {
+            System.err.println("flotilla bench boot: " + e);
+            return 1;
+        }
+    }
+
+    static boolean hasFailures(BenchReport r) {
+        return failures(r.flotilla()) || r.qemu().map(BenchCommand::failures).orElse(false);
+    }
+
+    private static boolean failures(BenchReport.Peer p) {
+        return !p.boot().failures().isEmpty()
+                || p.memory().map(m -> !m.failures().isEmpty()).orElse(false)
+                || p.burst().map(b -> !b.failures().isEmpty()).orElse(false);
+    }
+}

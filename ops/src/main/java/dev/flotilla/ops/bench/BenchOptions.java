@@ -1,0 +1,90 @@
+package dev.flotilla.ops.bench;
+
+import java.util.List;
+
+/**
+ * The options of {@code flotilla bench boot}, validated before anything touches KVM.
+ *
+ * @param count   sequential boots measured per peer
+ * @param warmup  boots per peer before measuring (JIT for Flotilla, page cache for QEMU)
+ * @param burst   VMs asked for at once in the burst phase
+ * @param hold    VMs kept idle (probe.hold) at once for the memory phase
+ * @param phases  rounds of the direct set-up breakdown (0 = skip)
+ */
+public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus, long memMib, boolean skipQemu,
+                           int phases, String qemu) {
+
+    public static final String USAGE = """
+            usage: flotilla bench boot [--count N] [--burst B] [--hold K] [--warmup W] [--vcpus V] [--mem-mib M]
+                                       [--phases R] [--skip-qemu] [--qemu BINARY]
+              Boots the probe guest with Flotilla (in this JVM) and with QEMU microvm (processes, KVM) side by
+              side and prints one table: boot time (N sequential boots, default 50, after W warm-up boots each,
+              default 5), host memory per VM beyond guest RAM (K idle VMs, default 20), and a burst of B VMs
+              asked for at once (default 100), plus a breakdown of Flotilla's VM set-up by phase (R rounds,
+              default 20). Progress goes to stderr, the table to stdout.""";
+
+    public BenchOptions {
+        positive("--count", count, 10_000);
+        if (warmup < 0 || warmup > 1000) throw new UsageException("--warmup must be 0 to 1000, got " + warmup);
+        positive("--burst", burst, 2000);
+        positive("--hold", hold, 500);
+        if (vcpus < 1 || vcpus > 32) throw new UsageException("--vcpus must be 1 to 32, got " + vcpus);
+        if (memMib < 16 || memMib > 64 * 1024) throw new UsageException("--mem-mib must be 16 to 65536, got " + memMib);
+        if (phases < 0 || phases > 10_000) throw new UsageException("--phases must be 0 to 10000, got " + phases);
+        if (qemu == null || qemu.isBlank()) throw new UsageException("--qemu needs a binary name or path");
+    }
+
+    public static BenchOptions defaults() {
+        return new BenchOptions(50, 5, 100, 20, 1, 128, false, 20, "qemu-system-x86_64");
+    }
+
+    /** Parses the words after {@code bench boot}. */
+    public static BenchOptions parse(List<String> args) {
+        BenchOptions d = defaults();
+        int count = d.count, warmup = d.warmup, burst = d.burst, hold = d.hold, vcpus = d.vcpus, phases = d.phases;
+        long mem = d.memMib;
+        boolean skipQemu = false;
+        String qemu = d.qemu;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--count" -> count = integer(args, ++i, a);
+                case "--warmup" -> warmup = integer(args, ++i, a);
+                case "--burst" -> burst = integer(args, ++i, a);
+                case "--hold" -> hold = integer(args, ++i, a);
+                case "--vcpus" -> vcpus = integer(args, ++i, a);
+                case "--mem-mib" -> mem = integer(args, ++i, a);
+                case "--phases" -> phases = integer(args, ++i, a);
+                case "--skip-qemu" -> skipQemu = true;
+                case "--qemu" -> qemu = value(args, ++i, a);
+                default -> throw new UsageException("unknown option '" + a + "'");
+            }
+        }
+        return new BenchOptions(count, warmup, burst, hold, vcpus, mem, skipQemu, phases, qemu);
+    }
+
+    private static void positive(String opt, int v, int max) {
+        if (v < 1 || v > max) throw new UsageException(opt + " must be 1 to " + max + ", got " + v);
+    }
+
+    private static String value(List<String> args, int i, String opt) {
+        if (i >= args.size()) throw new UsageException(opt + " needs a value");
+        return args.get(i);
+    }
+
+    private static int integer(List<String> args, int i, String opt) {
+        String v = value(args, i, opt);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new UsageException(opt + " takes a whole number, got '" + v + "'");
+        }
+    }
+
+    /** A mistake on the command line; its message says what to type instead. */
+    public static final class UsageException extends RuntimeException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.flotilla.ops.bench;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import dev.flotilla.kvm.Kvm;
+import dev.flotilla.kvm.x86.boot.BootProtocol;
+import dev.flotilla.vm.MicroVm;
+import dev.flotilla.vm.VmBuilder;
+import dev.flotilla.vm.VmHooks;
+import dev.flotilla.vm.VmResources;
+import dev.flotilla.vm.config.BootSource;
+import dev.flotilla.vm.config.CpuTemplate;
+import dev.flotilla.vm.config.HugePages;
+import dev.flotilla.vm.config.MachineConfig;
+import dev.flotilla.vm.config.VmSpec;
+import dev.flotilla.vm.console.ConsoleSink;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Flotilla as the benchmark runs it: one ActorSystem and one shared {@link Kvm} in this JVM, every VM
+ * a {@link MicroVm} actor built by {@link VmBuilder} exactly as {@code flotilla run} builds it. The
+ * builder is wrapped only to take timestamps and keep a reference to the VM's resources (for the
+ * guest-RAM residency count).
+ */
+final class FlotillaFleet implements AutoCloseable {
+
+    private record Launch(FlotillaVm handle, Behavior<MicroVm.Command> microVm) {}
+
+    private final Kvm kvm;
+    private final ActorSystem<Launch> system;
+    private final Path kernel;
+    private final int vcpus;
+    private final long memMib;
+    private final AtomicInteger ids = new AtomicInteger();
+
+    FlotillaFleet(Path kernel, int vcpus, long memMib) {
+        this.kernel = kernel;
+        this.vcpus = vcpus;
+        this.memMib = memMib;
+        this.kvm = Kvm.open();
+        Behavior<Launch> guardian = Behaviors.receive((ctx, l) -> {
+            l.handle().actor = ctx.spawn(BenchVm.create(l.handle(), l.microVm()), l.handle().id());
+            return Behaviors.same();
+        });
+        this.system = ActorSystem.create(guardian, "flotilla-bench");
+    }
+
+    Kvm kvm() {
+        return kvm;
+    }
+
+    /** Asks for one VM and returns at once; the handle's futures complete as it boots and ends. */
+    FlotillaVm launch(String cmdline) {
+        String id = "bench-" + ids.incrementAndGet();
+        long t0 = System.nanoTime();
+        VmSpec spec = new VmSpec(id, new MachineConfig(vcpus, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
+                new BootSource(kernel, Optional.empty(), cmdline));
+        FlotillaVm handle = new FlotillaVm(id, t0, ConsoleSink.inMemory());
+        Behavior<MicroVm.Command> vm = MicroVm.create(id, vcpus, memMib, hooks -> build(spec, handle, hooks));
+        system.tell(new Launch(handle, vm));
+        return handle;
+    }
+
+    void stop(FlotillaVm vm) {
+        if (vm.actor != null) vm.actor.tell(new BenchVm.StopGuest());
+    }
+
+    private VmResources build(VmSpec spec, FlotillaVm handle, VmHooks hooks) {
+        handle.buildStartNanos = System.nanoTime();
+        VmHooks timed = new VmHooks() {
+            @Override public void guestReset() { hooks.guestReset(); }
+            @Override public void bootTimerFired(long nanoTime) {
+                handle.bootTimer.complete(nanoTime);
+                hooks.bootTimerFired(nanoTime);
+            }
+        };
+        try {
+            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, handle.console, timed);
+            handle.buildEndNanos = System.nanoTime();
+            handle.resources.complete(r);
+            return r;
+        } catch (RuntimeException e) {
+            handle.resources.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("bench: the actor system did not stop within 20 s: " + e);
+        } finally {
+            kvm.close();
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/**
+ * {@code flotilla bench boot}: Flotilla and QEMU microvm booting the same probe guest, side by side,
+ * in one run and one table.
+ *
+ * <p>What is measured, and from where:
+ * <ul>
+ *   <li>Boot time. Flotilla: from the launch request (before the MicroVm actor is even spawned) to the
+ *       guest's boot-timer write, taken on the vCPU thread by wrapping the VM's hooks; QEMU has no
+ *       boot-timer device, so both peers are also timed to the probe's {@code probe: cpus=} console line
+ *       (Flotilla: a ConsoleSink line listener on the vCPU thread; QEMU: a reader of its stdout serial).
+ *       Sequential boots alternate Flotilla and QEMU so both see the same background load.</li>
+ *   <li>Host memory per VM beyond guest RAM, from /proc: for Flotilla the JVM's RSS growth over K idle
+ *       VMs minus their resident guest pages (counted in /proc/self/pagemap over each VM's RAM mappings,
+ *       because the kernel may merge adjacent anonymous mappings so smaps cannot isolate them); for
+ *       QEMU each process's RSS and PSS minus its guest RAM mapping's.</li>
+ *   <li>Burst: B VMs asked for without waiting; VMs/s = booted / time until the last one booted.</li>
+ *   <li>Set-up phases: the steps of VmBuilder repeated by direct kvm-native calls with a clock around
+ *       each (VmBuilder itself is not instrumented).</li>
+ * </ul>
+ * Nothing here changes how a VM is built or run: the Flotilla side goes through MicroVm and VmBuilder
+ * exactly as {@code flotilla run} does, and QEMU runs the command line of {@code ops/bin/qemu-probe}.
+ */
+package dev.flotilla.ops.bench;

@@ -1,0 +1,97 @@
+package dev.flotilla.vm;
+
+import dev.flotilla.kvm.EventFd;
+import dev.flotilla.kvm.VmFd;
+import dev.flotilla.kvm.memory.GuestMemory;
+import dev.flotilla.kvm.x86.boot.VirtioSlot;
+import dev.flotilla.vm.bus.Bus;
+import dev.flotilla.vm.config.InvalidConfigException;
+import dev.flotilla.vm.config.RateLimiterConfig;
+import dev.flotilla.vm.config.VmDevices;
+import dev.flotilla.vm.devices.rng.VirtioRng;
+import dev.flotilla.vm.virtio.MmioRegisters;
+import dev.flotilla.vm.virtio.TransportEvents;
+import dev.flotilla.vm.virtio.VirtioMmioTransport;
+import dev.flotilla.vm.virtio.WorkerBackedDevice;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts a VM's virtio devices on the MMIO bus, one 4 KiB slot each (GSI 5 + slot): the device model, its
+ * virtio-mmio transport, an irqfd for its interrupt and one ioeventfd per queue on QueueNotify (datamatch =
+ * queue index), so guest kicks wake the device worker with no VM exit. Slots are assigned in a fixed order
+ * (drives with the root drive first, network interfaces, vsock, entropy, balloon) so a guest sees stable
+ * device names. Everything created is pushed on {@code undo} for the builder to release on failure.
+ */
+final class VirtioAttacher {
+
+    private static final Logger log = LoggerFactory.getLogger(VirtioAttacher.class);
+
+    private final String vmId;
+    private final VmFd vm;
+    private final GuestMemory memory;
+    private final Bus.Builder mmio;
+    private final Deque<AutoCloseable> undo;
+    private final List<AttachedDevice> attached = new ArrayList<>();
+
+    VirtioAttacher(String vmId, VmFd vm, GuestMemory memory, Bus.Builder mmio, Deque<AutoCloseable> undo) {
+        this.vmId = vmId;
+        this.vm = vm;
+        this.memory = memory;
+        this.mmio = mmio;
+        this.undo = undo;
+    }
+
+    List<AttachedDevice> attachAll(VmDevices devices) {
+        if (!devices.drives().isEmpty()) {
+            throw new InvalidConfigException("drives", "virtio-blk drives are not available in this build yet");
+        }
+        if (!devices.networkInterfaces().isEmpty()) {
+            throw new InvalidConfigException("network-interfaces", "virtio-net interfaces are not available in this build yet");
+        }
+        if (devices.vsock().isPresent()) {
+            throw new InvalidConfigException("vsock", "virtio-vsock is not available in this build yet");
+        }
+        devices.entropy().ifPresent(e -> attach("entropy", "rng",
+                new VirtioRng(workerName("rng"), e.rateLimiter().map(RateLimiterConfig::newLimiter))));
+        if (devices.balloon().isPresent()) {
+            throw new InvalidConfigException("balloon", "virtio-balloon is not available in this build yet");
+        }
+        return List.copyOf(attached);
+    }
+
+    private String workerName(String device) {
+        return "virtio-" + vmId + "-" + device;
+    }
+
+    /** Attaches one device in the next free slot. */
+    void attach(String id, String kind, WorkerBackedDevice device) {
+        undo.push(device);
+        VirtioSlot slot = VirtioSlot.of(attached.size());
+        EventFd irq = EventFd.create();
+        undo.push(irq);
+        vm.registerIrqfd(irq.fd(), slot.gsi());
+        TransportEvents events = new TransportEvents() {
+            @Override
+            public void needsReset(String reason) {
+                log.atWarn().addKeyValue("vm", vmId).addKeyValue("device", id)
+                        .log("virtio device {} of {} needs a reset: {}", id, vmId, reason);
+            }
+        };
+        VirtioMmioTransport transport = new VirtioMmioTransport(device, memory, irq::signal, events);
+        long notify = slot.base().value() + MmioRegisters.QUEUE_NOTIFY;
+        for (int q = 0; q < device.queueCount(); q++) {
+            vm.registerIoeventfd(notify, 4, q, device.queueEventFd(q).fd());
+        }
+        mmio.add(kind + "-" + id, slot.base().value(), slot.size(), transport);
+        attached.add(new AttachedDevice(id, kind, slot, transport, device));
+    }
+
+    /** The slots, for the kernel command line and the ACPI DSDT. */
+    List<VirtioSlot> slots() {
+        return attached.stream().map(AttachedDevice::slot).toList();
+    }
+}
