@@ -1,22 +1,19 @@
 package dev.flotilla.fleet.admission;
 
+import dev.flotilla.vm.ratelimit.TokenBucket;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
  * The creation token bucket: {@code burst} tokens, refilled continuously at {@code ratePerSecond}; each
  * admitted creation takes one. A refusal says how long until a token is back, which becomes the 429's
- * Retry-After. Not thread-safe: the fleet actor owns it.
+ * Retry-After. The bucket is the VMM's Firecracker-semantics {@link TokenBucket} (exact integer refill),
+ * sized {@code burst} with a refill time of {@code burst / ratePerSecond} (rounded to whole milliseconds,
+ * at least 1). The fleet actor owns it; the counters are not synchronized.
  */
 public final class AdmissionLimiter {
 
-    private static final double NANOS_PER_SECOND = 1e9;
-
-    private final double ratePerSecond;
-    private final int burst;
-    private final LongSupplier nanoClock;
-    private double tokens;
-    private long lastRefill;
+    private final TokenBucket bucket;
     private long admitted;
     private long rejected;
 
@@ -30,11 +27,8 @@ public final class AdmissionLimiter {
             throw new IllegalArgumentException("admission rate " + ratePerSecond + "/s must be a positive number");
         }
         if (burst < 1) throw new IllegalArgumentException("admission burst " + burst + " must be at least 1");
-        this.ratePerSecond = ratePerSecond;
-        this.burst = burst;
-        this.nanoClock = nanoClock;
-        this.tokens = burst;
-        this.lastRefill = nanoClock.getAsLong();
+        long refillMs = Math.max(1, Math.round(burst * 1000.0 / ratePerSecond));
+        this.bucket = new TokenBucket(burst, 0, refillMs, nanoClock);
     }
 
     /** The outcome of one admission attempt. */
@@ -42,26 +36,23 @@ public final class AdmissionLimiter {
 
     /** Takes a token if there is one; otherwise says when there will be. */
     public Decision tryAdmit() {
-        refill();
-        if (tokens >= 1) {
-            tokens -= 1;
+        if (bucket.reduce(1).allowed()) {
             admitted++;
             return new Decision(true, Duration.ZERO);
         }
         rejected++;
-        long waitNanos = (long) Math.ceil((1 - tokens) / ratePerSecond * NANOS_PER_SECOND);
-        return new Decision(false, Duration.ofNanos(Math.max(1, waitNanos)));
+        return new Decision(false, Duration.ofNanos(Math.max(1, bucket.nanosUntil(1))));
     }
 
     /** Gives back a token taken by a creation that was then refused for another reason (no capacity). */
     public void refund() {
-        tokens = Math.min(burst, tokens + 1);
+        bucket.replenish(1);
         admitted--;
     }
 
-    public double tokens() {
-        refill();
-        return tokens;
+    /** Whole tokens available now. */
+    public long tokens() {
+        return bucket.budget();
     }
 
     public long admittedCount() {
@@ -70,14 +61,5 @@ public final class AdmissionLimiter {
 
     public long rejectedCount() {
         return rejected;
-    }
-
-    private void refill() {
-        long now = nanoClock.getAsLong();
-        long elapsed = now - lastRefill;
-        if (elapsed > 0) {
-            tokens = Math.min(burst, tokens + elapsed * ratePerSecond / NANOS_PER_SECOND);
-            lastRefill = now;
-        }
     }
 }

@@ -1,22 +1,26 @@
 package dev.flotilla.fleet.host;
 
 import akka.actor.typed.Behavior;
+import akka.actor.typed.BehaviorInterceptor;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.Signal;
+import akka.actor.typed.TypedActorContext;
+import akka.actor.typed.javadsl.Behaviors;
 import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.MicroVm;
 import dev.flotilla.vm.VmBuilder;
-import dev.flotilla.vm.VmResources;
 import dev.flotilla.vm.config.VmSpec;
 import dev.flotilla.vm.console.ConsoleSink;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Real microVMs on the JVM's one {@link Kvm}. Each VM's serial console goes to a 64 KiB in-memory ring and,
- * when a console directory is given, to {@code <dir>/<id>.log}; the console is opened with the VM's other
- * native resources (on the blocking dispatcher) and closed with them.
+ * when a console directory is given, to {@code <dir>/<id>.log}. The console is opened by the build (on the
+ * blocking dispatcher, with the VM's other native parts) and closed when the VM's actor stops, after
+ * MicroVm's own PostStop has released the VM.
  */
 public final class KvmVmLauncher implements VmLauncher {
 
@@ -30,23 +34,38 @@ public final class KvmVmLauncher implements VmLauncher {
 
     @Override
     public Behavior<MicroVm.Command> microVm(VmSpec spec) {
-        int vcpus = spec.machineConfig().vcpuCount();
-        long mem = spec.machineConfig().memSizeMib();
-        return MicroVm.create(spec.id(), vcpus, mem, hooks -> {
-            ConsoleSink console = consoleDir.map(d -> ConsoleSink.appendingTo(d.resolve(spec.id() + ".log")))
-                    .orElseGet(ConsoleSink::inMemory);
-            VmResources r;
-            try {
-                r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
-            } catch (RuntimeException | Error e) {
-                console.close();
-                throw e;
+        AtomicReference<ConsoleSink> console = new AtomicReference<>();
+        Behavior<MicroVm.Command> vm = MicroVm.create(spec.id(), spec.machineConfig().vcpuCount(),
+                spec.machineConfig().memSizeMib(), hooks -> {
+                    ConsoleSink c = consoleDir.map(d -> ConsoleSink.appendingTo(d.resolve(spec.id() + ".log")))
+                            .orElseGet(ConsoleSink::inMemory);
+                    try {
+                        var resources = VmBuilder.build(kvm, spec, BootProtocol.AUTO, c, hooks);
+                        console.set(c);
+                        return resources;
+                    } catch (RuntimeException | Error e) {
+                        c.close();
+                        throw e;
+                    }
+                });
+        return Behaviors.intercept(() -> new BehaviorInterceptor<MicroVm.Command, MicroVm.Command>(MicroVm.Command.class) {
+            @Override
+            public Behavior<MicroVm.Command> aroundReceive(TypedActorContext<MicroVm.Command> ctx, MicroVm.Command msg,
+                                                           ReceiveTarget<MicroVm.Command> target) {
+                return target.apply(ctx, msg);
             }
-            List<AutoCloseable> owned = new ArrayList<>(r.owned());
-            owned.add(console);
-            return new VmResources(r.vm(), r.memory(), r.vcpus(), r.pio(), r.mmio(), r.console(), r.i8042(),
-                    r.bootSummary(), owned);
-        });
+
+            @Override
+            public Behavior<MicroVm.Command> aroundSignal(TypedActorContext<MicroVm.Command> ctx, Signal signal,
+                                                          SignalTarget<MicroVm.Command> target) {
+                Behavior<MicroVm.Command> next = target.apply(ctx, signal);
+                if (signal instanceof PostStop) {
+                    ConsoleSink c = console.getAndSet(null);
+                    if (c != null) c.close();
+                }
+                return next;
+            }
+        }, vm);
     }
 
     @Override

@@ -45,7 +45,7 @@ class AdmissionLimiterTest {
         assertTrue(l.tryAdmit().admitted());
         assertFalse(l.tryAdmit().admitted());
         now.addAndGet(Duration.ofHours(1).toNanos());
-        assertEquals(5.0, l.tokens(), 1e-9);
+        assertEquals(5, l.tokens());
     }
 
     @Test
