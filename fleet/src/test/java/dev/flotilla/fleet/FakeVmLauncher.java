@@ -28,6 +28,8 @@ final class FakeVmLauncher implements VmLauncher {
     final Map<String, AtomicInteger> spawned = new ConcurrentHashMap<>();
     final Map<String, ActorRef<MicroVm.Command>> latest = new ConcurrentHashMap<>();
     final Set<String> failToBuild = ConcurrentHashMap.newKeySet();
+    /** Ids whose actor throws on Start (a bug in the VMM): the actor stops without reporting an end. */
+    final Set<String> throwOnStart = ConcurrentHashMap.newKeySet();
 
     int spawnCount(String id) {
         AtomicInteger n = spawned.get(id);
@@ -44,9 +46,10 @@ final class FakeVmLauncher implements VmLauncher {
         String id = spec.id();
         spawned.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
         boolean fail = failToBuild.contains(id);
+        boolean blowUp = throwOnStart.contains(id);
         return Behaviors.setup(ctx -> {
             latest.put(id, ctx.getSelf());
-            return new FakeVm(spec, fail).configuring();
+            return new FakeVm(spec, fail, blowUp).configuring();
         });
     }
 
@@ -58,14 +61,16 @@ final class FakeVmLauncher implements VmLauncher {
     private static final class FakeVm {
         private final VmSpec spec;
         private final boolean failToBuild;
+        private final boolean throwOnStart;
         private final List<ActorRef<VmInfo>> subscribers = new ArrayList<>();
         private VmState state = VmState.CONFIGURING;
         private EndReason reason;
         private double bootMs = -1;
 
-        FakeVm(VmSpec spec, boolean failToBuild) {
+        FakeVm(VmSpec spec, boolean failToBuild, boolean throwOnStart) {
             this.spec = spec;
             this.failToBuild = failToBuild;
+            this.throwOnStart = throwOnStart;
         }
 
         VmInfo info() {
@@ -89,6 +94,7 @@ final class FakeVmLauncher implements VmLauncher {
                     .onMessage(MicroVm.Subscribe.class, this::subscribe)
                     .onMessage(MicroVm.GetInfo.class, m -> { m.replyTo().tell(info()); return Behaviors.same(); })
                     .onMessage(MicroVm.Start.class, m -> {
+                        if (throwOnStart) throw new IllegalStateException("test: VM actor bug");
                         set(VmState.STARTING);
                         if (failToBuild) {
                             end(EndReason.of(EndReason.Kind.VMM_ERROR, "cannot build: test failure"));

@@ -41,6 +41,11 @@ class FleetTest {
     @TempDir
     Path dir;
 
+    @org.junit.jupiter.api.BeforeEach
+    void name(org.junit.jupiter.api.TestInfo info) {
+        System.out.println("=== " + info.getDisplayName());
+    }
+
     @AfterAll
     static void shutdown() {
         kit.shutdownTestKit();
@@ -187,6 +192,34 @@ class FleetTest {
             assertEquals(EndReason.Kind.VMM_ERROR, v.endReason().orElseThrow().kind());
             assertEquals(List.of(0), h.hosts().stream().map(HostView::vcpusAllocated).toList());
             assertTrue(h.create(vm("fine")).isSuccess(), "the host agent still works");
+        }
+    }
+
+    @Test
+    void aVmActorThatDiesIsReportedFailed() {
+        try (FleetHarness h = harness(SETTINGS)) {
+            h.addHost("h1", 4, 4096);
+            h.launcher.throwOnStart.add("buggy");
+            FleetException e = refusal(h.create(vm("buggy")));
+            assertTrue(e.getMessage().contains("stopped unexpectedly"), e.getMessage());
+            assertEquals(VmState.FAILED, h.get("buggy").orElseThrow().state());
+            assertEquals(0, h.hosts().get(0).vmCount());
+        }
+    }
+
+    @Test
+    void whenAHostLeavesItsVmsFailAndOnFailureMovesThemToAnotherHost() {
+        try (FleetHarness h = harness(SETTINGS)) {
+            akka.actor.typed.ActorRef<dev.flotilla.fleet.host.HostAgent.Command> h1 = h.addHost("h1", 4, 4096);
+            assertTrue(h.create(vm("mover", 1, 128, RestartPolicy.ON_FAILURE, Map.of())).isSuccess());
+            assertTrue(h.create(vm("stayer")).isSuccess());
+            h.addHost("h2", 4, 4096);
+            kit.stop(h1);
+            VmView moved = h.awaitVm("mover", v -> v.state() == VmState.RUNNING && v.restarts() == 1);
+            assertEquals(Optional.of("h2"), moved.host());
+            VmView lost = h.awaitVm("stayer", v -> v.state() == VmState.FAILED);
+            assertTrue(lost.endReason().orElseThrow().detail().contains("host h1 left"), lost::toString);
+            assertEquals(List.of("h2"), h.hosts().stream().map(HostView::name).toList());
         }
     }
 

@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * One host: offers its capacity to the fleet, runs the microVMs the fleet places on it (one child MicroVm
- * actor per run, named {@code vm-<id>-<run>}), subscribes to each and reports every change, and stops
+ * actor per run, named {@code vm-<id>-<run>-<n>}), subscribes to each and reports every change, and stops
  * them on request. A VM that cannot be spawned, built or booted is reported as FAILED with its reason;
  * nothing about one VM is thrown at the agent. An ended VM's actor is stopped once its end is reported.
  *
@@ -49,6 +49,7 @@ public final class HostAgent extends AbstractBehavior<HostAgent.Command> {
     private final ActorRef<FleetProtocol.Command> fleet;
     private final ActorRef<VmInfo> infoAdapter;
     private final Map<String, Live> live = new HashMap<>();
+    private long spawned;
 
     /**
      * @param physical   this host's cores and RAM ({@link HostResources#detect()} for the real one)
@@ -91,7 +92,8 @@ public final class HostAgent extends AbstractBehavior<HostAgent.Command> {
         }
         ActorRef<MicroVm.Command> vm;
         try {
-            vm = getContext().spawn(launcher.microVm(m.spec()), "vm-" + m.id() + "-" + m.run());
+            // the agent's own counter keeps names unique even if a restarted fleet reuses run numbers
+            vm = getContext().spawn(launcher.microVm(m.spec()), "vm-" + m.id() + "-" + m.run() + "-" + (++spawned));
         } catch (RuntimeException e) {
             report(m.id(), m.run(), null, failedInfo(m, "cannot create the VM actor: " + e.getMessage()));
             return this;
