@@ -421,6 +421,15 @@ class FleetTest {
     // ---- durable desired state -----------------------------------------------------------------
 
     @Test
+    void aFleetWhoseStoreCannotBeReadStopsInsteadOfRunningWithoutItsDesiredState() {
+        DesiredStateStore store = DesiredStateStore.open(dir.resolve("closed.db"));
+        store.close();
+        TestProbe<Object> watcher = kit.createTestProbe();
+        akka.actor.typed.ActorRef<FleetProtocol.Command> fleet = kit.spawn(Fleet.create(SETTINGS, store));
+        watcher.expectTerminated(fleet, FleetHarness.WAIT);
+    }
+
+    @Test
     void aNewFleetOnTheSameStoreBootsExactlyTheVmsThatShouldRun() throws Exception {
         Path file = dir.resolve("restart.db");
         FleetHarness first = new FleetHarness(kit, file, SETTINGS, System::nanoTime);

@@ -90,6 +90,16 @@ class DesiredStateStoreTest {
     }
 
     @Test
+    void aLoneWriteIsOneCommit() throws Exception {
+        try (DesiredStateStore s = DesiredStateStore.open(dir.resolve("f.db"))) {
+            for (int i = 0; i < 20; i++) await(s.put(VmDefinition.empty("one-" + i), true));
+            StoreStats stats = s.stats();
+            assertEquals(20, stats.commits());
+            System.out.printf("store: lone writes: mean %.2f ms to durable, max %.2f ms%n", stats.meanLatencyMs(), stats.maxLatencyMs());
+        }
+    }
+
+    @Test
     void anUnreadableRowIsReportedAndTheOthersStillLoad() throws Exception {
         Path file = dir.resolve("f.db");
         try (DesiredStateStore s = DesiredStateStore.open(file)) {
