@@ -43,3 +43,18 @@ const char *cmdline_value(const char *cmdline, const char *key, size_t *len)
         p = w + kl;   /* "probe.runner": same prefix, not our key; keep looking */
     }
 }
+
+uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt)
+{
+    size_t len;
+    const char *v = cmdline_value(cmdline, key, &len);
+    if (!v || len == 0 || len > 19)
+        return dflt;
+    uint64_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return dflt;
+        n = n * 10 + (uint64_t)(v[i] - '0');
+    }
+    return n;
+}

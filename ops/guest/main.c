@@ -91,6 +91,7 @@ void probe_main(uint64_t info, enum boot_kind kind)
     putc_('\n');
 
     boot_timer_signal();
+    clock_init();                      /* after the boot timer: not on the measured boot path */
     report_devices();
 
     if (cmdline_has_word(bi.cmdline, "probe.fault")) {
@@ -98,6 +99,8 @@ void probe_main(uint64_t info, enum boot_kind kind)
         execute_unsupported_instruction();
         line("fault survived (the instruction executed)");
     }
+
+    touch_memory(&bi);                 /* probe.touch=<MiB> */
 
     size_t len;
     const char *list = cmdline_value(bi.cmdline, "probe.run", &len);

@@ -48,6 +48,8 @@ void cpu_census(uint64_t rsdp_hint, struct cpu_census *out);
 int cmdline_has_word(const char *cmdline, const char *word);
 /* Finds "key=value" as a word; returns value start and its length in *len, or NULL. */
 const char *cmdline_value(const char *cmdline, const char *key, size_t *len);
+/* "key=<decimal>" as a number; dflt when absent or not a number. */
+uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt);
 
 /* virtio.c: virtio_mmio.device=<size>@<base>:<irq> words, identified through their registers */
 struct virtio_dev {
@@ -59,8 +61,35 @@ struct virtio_dev {
 #define VIRTIO_MAX_DEVICES 32
 unsigned virtio_find(const char *cmdline, struct virtio_dev *out, unsigned max, unsigned *malformed);
 
-/* tests.c: the probe.run=a,b,c routines */
+/*
+ * tests.c: the probe.run=a,b,c routines. A routine may print detail lines through detail()
+ * ("probe: <name>: " + s), then opens its one result line with result("ok ..." or "fail ...")
+ * ("probe: run <name> " + s) and finishes it with puts_/put_u64/... and a newline.
+ */
+enum result { OK, FAIL };
 void run_tests(const char *list, size_t len, const struct boot_info *bi);
+void result(const char *s);
+void detail(const char *s);
+
+/* Routines of the virtio drivers (drv_*.c) */
+enum result run_rng(const struct boot_info *bi);
+enum result run_blk(const struct boot_info *bi);
+enum result run_blkwrite(const struct boot_info *bi);
+enum result run_blkwait(const struct boot_info *bi);
+enum result run_blkbad(const struct boot_info *bi);
+enum result run_blkread(const struct boot_info *bi);
+enum result run_net(const struct boot_info *bi);
+enum result run_netserve(const struct boot_info *bi);
+enum result run_vsock(const struct boot_info *bi);
+enum result run_balloon(const struct boot_info *bi);
+enum result run_balloonwait(const struct boot_info *bi);
+/* probe.touch=<MiB>: one write per page above the probe image (drv_balloon.c) */
+void touch_memory(const struct boot_info *bi);
+
+/* clock.c: microseconds since boot (kvmclock; a counter without it) */
+void clock_init(void);
+int clock_is_kvmclock(void);
+uint64_t clock_us(void);
 
 /* power.c */
 void boot_timer_signal(void);
@@ -73,6 +102,25 @@ void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+/* String instructions: the emulator repeats one decoded instruction instead of running a loop. */
+static inline void copy_bytes(void *d, const void *s, size_t n)
+{
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+}
+static inline void fill_bytes(void *d, uint8_t v, size_t n)
+{
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(v) : "memory");
+}
+/* 0 when equal */
+static inline int differ_bytes(const void *a, const void *b, size_t n)
+{
+    if (!n)
+        return 0;
+    uint8_t ne;
+    __asm__ volatile("repe cmpsb; setne %0" : "=q"(ne), "+D"(b), "+S"(a), "+c"(n) : : "memory", "cc");
+    return ne;
+}
+static inline void compiler_barrier(void) { __asm__ volatile("" ::: "memory"); }
 
 /* Memory-mapped access the compiler may not fold or reorder. */
 static inline uint8_t  rd8(uint64_t a)  { return *(volatile uint8_t *)(uintptr_t)a; }

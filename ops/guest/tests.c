@@ -8,8 +8,6 @@
  */
 #include "probe.h"
 
-enum result { OK, FAIL };
-
 struct probe_test {
     const char *name;
     enum result (*run)(const struct boot_info *bi);   /* prints "ok|fail [detail]\n" */
@@ -24,7 +22,7 @@ static enum result test_lapic(const struct boot_info *bi)
     (void)bi;
     uint32_t version = rd32(LAPIC_VERSION), id = rd32(LAPIC_ID) >> 24;
     int ok = version != 0 && version != 0xffffffffu;
-    puts_(ok ? "ok id=" : "fail no local APIC at 0xfee00000: id=");
+    result(ok ? "ok id=" : "fail no local APIC at 0xfee00000: id=");
     put_u64(id);
     puts_(" version=");
     put_hex(version);
@@ -64,7 +62,7 @@ static enum result test_mem(const struct boot_info *bi)
             checked++;
         }
     }
-    puts_(bad || !checked ? "fail" : "ok");
+    result(bad || !checked ? "fail" : "ok");
     puts_(" checked=");
     put_u64(checked);
     puts_(" skipped_ranges=");
@@ -82,6 +80,17 @@ static enum result test_mem(const struct boot_info *bi)
 static const struct probe_test tests[] = {
     { "lapic", test_lapic },
     { "mem", test_mem },
+    { "rng", run_rng },
+    { "blk", run_blk },
+    { "blkwrite", run_blkwrite },
+    { "blkwait", run_blkwait },
+    { "blkbad", run_blkbad },
+    { "blkread", run_blkread },
+    { "net", run_net },
+    { "netserve", run_netserve },
+    { "vsock", run_vsock },
+    { "balloon", run_balloon },
+    { "balloonwait", run_balloonwait },
     { NULL, NULL },
 };
 
@@ -99,6 +108,29 @@ static void put_name(const char *name, size_t len)
     for (size_t i = 0; i < len; i++)
         putc_(name[i]);
     putc_(' ');
+}
+
+/* The running routine: its detail lines come first, then result() opens its result line. */
+static const char *current_name;
+static size_t current_len;
+static int result_started;
+
+void result(const char *s)
+{
+    if (!result_started) {
+        put_name(current_name, current_len);
+        result_started = 1;
+    }
+    puts_(s);
+}
+
+void detail(const char *s)
+{
+    puts_("probe: ");
+    for (size_t i = 0; i < current_len; i++)
+        putc_(current_name[i]);
+    puts_(": ");
+    puts_(s);
 }
 
 void run_tests(const char *list, size_t len, const struct boot_info *bi)
@@ -121,9 +153,14 @@ void run_tests(const char *list, size_t len, const struct boot_info *bi)
             unknown++;
             continue;
         }
-        /* The routine finishes the line: "ok [detail]\n" or "fail <detail>\n". */
-        put_name(name, n);
-        if (t->run(bi) == OK) {
+        /* The routine prints its detail lines, then its result line through result(). */
+        current_name = name;
+        current_len = n;
+        result_started = 0;
+        enum result r = t->run(bi);
+        if (!result_started)
+            result(r == OK ? "ok\n" : "fail\n");
+        if (r == OK) {
             ok++;
         } else {
             fail++;

@@ -9,7 +9,8 @@
  * ACPI: RSDP (revision 2) at 0xe0000 -> XSDT -> MADT with --cpus enabled entries (type 0, or
  * type 9 with --x2apic) plus one disabled entry the guest must not count.
  * Devices: COM1 (output to stdout, LSR always ready), i8042 reset, boot timer at 0xc000_0000,
- * optionally one virtio-mmio page that answers its identification registers (--virtio).
+ * optionally one virtio-mmio page that answers its identification registers (--virtio), or a
+ * virtio-vsock device model at 0xc0001000 (--vsock CID:GUEST_PORT:HOST_PORT:BYTES, test/vsockdev.c).
  * Exit status: 0 i8042 reset, 3 shutdown (triple fault), 4 hlt, 5 emulation failure, 1 error.
  * Test tooling only: no interrupts, no irqchip unless --irqchip, one vCPU runs however many the
  * MADT announces (unless --start-all).
@@ -206,6 +207,11 @@ struct vcpu {
 static struct vcpu vcpus[MAX_VCPUS];
 static uint64_t virtio_base;        /* --virtio BASE:ID: a virtio-mmio register page that only identifies itself */
 static uint32_t virtio_id;
+#define VSOCK_BASE 0xc0001000ull
+static int vsock;                   /* --vsock: the device model of test/vsockdev.c at VSOCK_BASE */
+void vsockdev_init(uint8_t *mem, uint64_t mem_size, uint64_t cid, uint32_t guest_port, uint32_t host_port, uint32_t bytes);
+void vsockdev_mmio(uint64_t off, int is_write, uint8_t *data, unsigned len);
+void vsockdev_report(void);
 
 static uint32_t virtio_read(uint64_t off)
 {
@@ -256,6 +262,8 @@ static void *vcpu_loop(void *arg)
             v->mmio_exits++;
             if (run->mmio.is_write && run->mmio.phys_addr == BOOT_TIMER && run->mmio.data[0] == 123 && !t_timer)
                 t_timer = now_us(), steps_at_timer = v->steps;
+            else if (vsock && run->mmio.phys_addr - VSOCK_BASE < 0x1000)
+                vsockdev_mmio(run->mmio.phys_addr - VSOCK_BASE, run->mmio.is_write, run->mmio.data, run->mmio.len);
             else if (!run->mmio.is_write && virtio_base && run->mmio.phys_addr - virtio_base < 0x1000) {
                 uint32_t v = virtio_read(run->mmio.phys_addr - virtio_base);
                 memcpy(run->mmio.data, &v, run->mmio.len < 4 ? run->mmio.len : 4);
@@ -278,6 +286,8 @@ static void *vcpu_loop(void *arg)
     return NULL;
 }
 
+static unsigned long long vsock_args[4];
+
 int main(int argc, char **argv)
 {
     int pvh_mode = 0, cpus = 2, x2apic = 0, rsdp_hint = 1, count = 0, acpi = 1, mptable = 0, start_all = 0, irqchip = 0;
@@ -297,12 +307,22 @@ int main(int argc, char **argv)
             virtio_base = strtoull(argv[++i], &colon, 0);
             virtio_id = *colon == ':' ? (uint32_t)strtoul(colon + 1, NULL, 0) : 0;
         }
+        else if (!strcmp(argv[i], "--vsock") && i + 1 < argc) {
+            unsigned long long cid;
+            unsigned gport, hport, bytes;
+            if (sscanf(argv[++i], "%llu:%u:%u:%u", &cid, &gport, &hport, &bytes) != 4) {
+                fprintf(stderr, "minivmm: --vsock CID:GUEST_PORT:HOST_PORT:BYTES\n");
+                return 1;
+            }
+            vsock = 1;
+            vsock_args[0] = cid, vsock_args[1] = gport, vsock_args[2] = hport, vsock_args[3] = bytes;
+        }
         else if (!strcmp(argv[i], "--cpus") && i + 1 < argc) cpus = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--mem-mib") && i + 1 < argc) mem_size = strtoull(argv[++i], NULL, 0) << 20;
         else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) cmdline = argv[++i];
         else if (argv[i][0] != '-' && !kernel) kernel = argv[i];
         else {
-            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--no-acpi] [--mptable] [--start-all] [--irqchip] [--virtio BASE:ID] [--x2apic] [--no-rsdp-hint] "
+            fprintf(stderr, "usage: minivmm [--pvh] [--count] [--cpus N] [--no-acpi] [--mptable] [--start-all] [--irqchip] [--virtio BASE:ID] [--vsock CID:GPORT:HPORT:BYTES] [--x2apic] [--no-rsdp-hint] "
                             "[--mem-mib M (<= 3072)] [--cmdline S] probe.elf\n");
             return 1;
         }
@@ -326,6 +346,8 @@ int main(int argc, char **argv)
         .slot = 0, .guest_phys_addr = 0, .memory_size = mem_size, .userspace_addr = (uintptr_t)mem };
     if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
         die("KVM_SET_USER_MEMORY_REGION");
+    if (vsock)
+        vsockdev_init(mem, mem_size, vsock_args[0], (uint32_t)vsock_args[1], (uint32_t)vsock_args[2], (uint32_t)vsock_args[3]);
 
     /* With the in-kernel irqchip the LAPIC answers in the kernel, and hlt no longer exits. */
     if (irqchip && ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
@@ -458,6 +480,8 @@ int main(int argc, char **argv)
         pthread_join(threads[i], NULL);   /* an AP that never stops keeps us here: the test times out */
     fflush(stdout);
     double t_end = now_us();
+    if (vsock)
+        vsockdev_report();
     struct vcpu *v = &vcpus[0];   /* report the vCPU that ran the probe: any that did not just halt */
     for (int i = 0; i < nv; i++)
         if (vcpus[i].status != 4) {

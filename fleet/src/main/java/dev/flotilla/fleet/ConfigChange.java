@@ -114,6 +114,20 @@ public sealed interface ConfigChange {
         }
     }
 
+    /** PUT /logger (pre-boot, as Firecracker). */
+    record SetLogger(LoggerConfig logger) implements ConfigChange {
+        public VmDefinition applyTo(VmDefinition d) {
+            return d.withLogger(logger);
+        }
+    }
+
+    /** PUT /metrics (pre-boot, as Firecracker). */
+    record SetMetrics(MetricsConfig metrics) implements ConfigChange {
+        public VmDefinition applyTo(VmDefinition d) {
+            return d.withMetrics(metrics);
+        }
+    }
+
     private static <T> List<T> replace(List<T> list, T item, java.util.function.Function<T, String> id) {
         List<T> out = new ArrayList<>();
         boolean replaced = false;

@@ -44,6 +44,12 @@ public final class FleetProtocol {
 
     public record GetHosts(ActorRef<List<HostView>> replyTo) implements Command {}
 
+    /**
+     * GET /vms/{id}/balloon/statistics on a running VM. Errors: NOT_FOUND; INVALID when there is no balloon or
+     * its statistics are off (stats_polling_interval_s 0); NOT_ALLOWED_IN_STATE before boot.
+     */
+    public record GetBalloonStats(String id, ActorRef<StatusReply<BalloonStatistics>> replyTo) implements Command {}
+
     /** Every VM state change from now on (for SSE); the subscriber is dropped when it terminates. */
     public record Subscribe(ActorRef<VmEvent> subscriber) implements Command {}
 

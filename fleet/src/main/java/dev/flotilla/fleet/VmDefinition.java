@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * yet), which is how the Firecracker-style per-VM API builds it up resource by resource.
  */
 public record VmDefinition(String id, MachineConfig machineConfig, Optional<BootSource> bootSource,
-                           VmDevices devices, Map<String, String> labels, RestartPolicy restartPolicy) {
+                           VmDevices devices, Map<String, String> labels, RestartPolicy restartPolicy,
+                           Optional<LoggerConfig> logger, Optional<MetricsConfig> metrics) {
 
     private static final Pattern LABEL_KEY = Pattern.compile("^[a-zA-Z0-9_.-]{1,63}$");
     public static final int MAX_LABELS = 32;
@@ -27,6 +28,8 @@ public record VmDefinition(String id, MachineConfig machineConfig, Optional<Boot
         if (bootSource == null) bootSource = Optional.empty();
         if (devices == null) devices = VmDevices.NONE;
         if (restartPolicy == null) restartPolicy = RestartPolicy.NEVER;
+        if (logger == null) logger = Optional.empty();
+        if (metrics == null) metrics = Optional.empty();
         labels = Map.copyOf(labels == null ? Map.of() : labels);
         if (labels.size() > MAX_LABELS) {
             throw new InvalidConfigException("labels", labels.size() + " labels: at most " + MAX_LABELS + " are allowed");
@@ -37,6 +40,12 @@ public record VmDefinition(String id, MachineConfig machineConfig, Optional<Boot
             }
             if (v.length() > 256) throw new InvalidConfigException("labels", "label '" + k + "' has a value over 256 characters");
         });
+    }
+
+    /** A definition without a logger or metrics output. */
+    public VmDefinition(String id, MachineConfig machineConfig, Optional<BootSource> bootSource,
+                        VmDevices devices, Map<String, String> labels, RestartPolicy restartPolicy) {
+        this(id, machineConfig, bootSource, devices, labels, restartPolicy, Optional.empty(), Optional.empty());
     }
 
     /** An empty definition: Firecracker's defaults, no boot source, no devices. */
@@ -55,14 +64,22 @@ public record VmDefinition(String id, MachineConfig machineConfig, Optional<Boot
     }
 
     public VmDefinition withMachineConfig(MachineConfig m) {
-        return new VmDefinition(id, m, bootSource, devices, labels, restartPolicy);
+        return new VmDefinition(id, m, bootSource, devices, labels, restartPolicy, logger, metrics);
     }
 
     public VmDefinition withBootSource(BootSource b) {
-        return new VmDefinition(id, machineConfig, Optional.of(b), devices, labels, restartPolicy);
+        return new VmDefinition(id, machineConfig, Optional.of(b), devices, labels, restartPolicy, logger, metrics);
     }
 
     public VmDefinition withDevices(VmDevices d) {
-        return new VmDefinition(id, machineConfig, bootSource, d, labels, restartPolicy);
+        return new VmDefinition(id, machineConfig, bootSource, d, labels, restartPolicy, logger, metrics);
+    }
+
+    public VmDefinition withLogger(LoggerConfig l) {
+        return new VmDefinition(id, machineConfig, bootSource, devices, labels, restartPolicy, Optional.of(l), metrics);
+    }
+
+    public VmDefinition withMetrics(MetricsConfig m) {
+        return new VmDefinition(id, machineConfig, bootSource, devices, labels, restartPolicy, logger, Optional.of(m));
     }
 }

@@ -142,6 +142,9 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
                 .onMessage(BuildFailed.class, m -> {
                     end(EndReason.of(EndReason.Kind.VMM_ERROR, messageOf(m.cause())));
                     replyStart(StatusReply.error(endReason.toString()));
+                    // a Stop that arrived while building: the VM has ended (for the build's reason)
+                    pendingStop.forEach(p -> p.tell(StatusReply.success(info())));
+                    pendingStop.clear();
                     return ended();
                 })
                 .onMessage(Stop.class, m -> {
@@ -252,8 +255,12 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             if (state != VmState.RUNNING) {
                 m.replyTo().tell(StatusReply.error("VM " + id + " is " + state.name().toLowerCase()
                         + "; resume it before sending Ctrl-Alt-Del"));
+            } else if (!resources.i8042().sendCtrlAltDel()) {
+                // the guest has not read the keys sent before; dropping these silently would lie (Firecracker
+                // answers InternalBufferFull too)
+                m.replyTo().tell(StatusReply.error("cannot send Ctrl-Alt-Del to VM " + id + ": its i8042 output "
+                        + "buffer is full (the guest has not read the keys sent before); try again once it has"));
             } else {
-                resources.i8042().sendCtrlAltDel();
                 m.replyTo().tell(StatusReply.ack());
             }
             return Behaviors.same();
@@ -335,7 +342,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
                     return ended();
                 })
                 .onMessage(Stop.class, m -> { pendingStop.add(m.replyTo()); return Behaviors.same(); })
-                .onMessage(Command.class, m -> Behaviors.same())
+                // refuse() ignores late vCPU reports and device hooks and answers a user's command: none goes unanswered
+                .onMessage(Command.class, this::refuse)
                 .build();
     }
 
@@ -409,7 +417,9 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         if (c instanceof Start m) m.replyTo().tell(StatusReply.error(why + " (a VM starts once; create a new one)"));
         else if (c instanceof Pause m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof Resume m) m.replyTo().tell(StatusReply.error(why));
-        else if (c instanceof SendCtrlAltDel m) m.replyTo().tell(StatusReply.error(why + " (start it first)"));
+        else if (c instanceof SendCtrlAltDel m) {
+            m.replyTo().tell(StatusReply.error(state == VmState.CONFIGURING ? why + " (start it first)" : why));
+        }
         else if (c instanceof UpdateDevice m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof GetDeviceMetrics m) m.replyTo().tell(List.of());
         return Behaviors.same();

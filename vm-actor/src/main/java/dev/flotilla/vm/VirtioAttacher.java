@@ -5,15 +5,19 @@ import dev.flotilla.kvm.VmFd;
 import dev.flotilla.kvm.memory.GuestMemory;
 import dev.flotilla.kvm.x86.boot.VirtioSlot;
 import dev.flotilla.vm.bus.Bus;
+import dev.flotilla.vm.config.DriveConfig;
 import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.RateLimiterConfig;
 import dev.flotilla.vm.config.VmDevices;
+import dev.flotilla.vm.devices.block.VirtioBlock;
 import dev.flotilla.vm.devices.rng.VirtioRng;
 import dev.flotilla.vm.virtio.MmioRegisters;
 import dev.flotilla.vm.virtio.TransportEvents;
 import dev.flotilla.vm.virtio.VirtioMmioTransport;
 import dev.flotilla.vm.virtio.WorkerBackedDevice;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import org.slf4j.Logger;
@@ -36,6 +40,7 @@ final class VirtioAttacher {
     private final Bus.Builder mmio;
     private final Deque<AutoCloseable> undo;
     private final List<AttachedDevice> attached = new ArrayList<>();
+    private final List<String> kernelArgs = new ArrayList<>();
 
     VirtioAttacher(String vmId, VmFd vm, GuestMemory memory, Bus.Builder mmio, Deque<AutoCloseable> undo) {
         this.vmId = vmId;
@@ -46,8 +51,18 @@ final class VirtioAttacher {
     }
 
     List<AttachedDevice> attachAll(VmDevices devices) {
-        if (!devices.drives().isEmpty()) {
-            throw new InvalidConfigException("drives", "virtio-blk drives are not available in this build yet");
+        // The root drive takes slot 0 so that it is /dev/vda; the others keep their order.
+        List<DriveConfig> drives = new ArrayList<>(devices.drives());
+        drives.sort(Comparator.comparing(d -> !d.isRootDevice()));
+        for (DriveConfig d : drives) {
+            VirtioBlock blk;
+            try {
+                blk = VirtioBlock.open(workerName("blk-" + d.driveId()), d);
+            } catch (IOException e) {
+                throw new InvalidConfigException("path_on_host", "drive " + d.driveId() + ": " + e.getMessage());
+            }
+            attach(d.driveId(), "blk", blk);
+            if (d.isRootDevice()) kernelArgs.add(rootArgs(d));
         }
         if (!devices.networkInterfaces().isEmpty()) {
             throw new InvalidConfigException("network-interfaces", "virtio-net interfaces are not available in this build yet");
@@ -88,6 +103,33 @@ final class VirtioAttacher {
         }
         mmio.add(kind + "-" + id, slot.base().value(), slot.size(), transport);
         attached.add(new AttachedDevice(id, kind, slot, transport, device));
+    }
+
+    /**
+     * Firecracker's root-device arguments: {@code root=PARTUUID=<uuid>} when the drive names its
+     * partition, else {@code root=/dev/vda} (the root drive is always slot 0), then ro or rw.
+     */
+    static String rootArgs(DriveConfig root) {
+        return root.partuuid().map(p -> "root=PARTUUID=" + p).orElse("root=/dev/vda") + (root.isReadOnly() ? " ro" : " rw");
+    }
+
+    /** Kernel arguments the attached devices need (the root device), for {@link #withKernelArgs}. */
+    List<String> kernelArgs() {
+        return List.copyOf(kernelArgs);
+    }
+
+    /**
+     * {@code bootArgs} with {@code args} added to the kernel's part: before a standalone {@code --},
+     * after which words are the init's arguments, else at the end.
+     */
+    static String withKernelArgs(String bootArgs, List<String> args) {
+        if (args.isEmpty()) return bootArgs;
+        String extra = String.join(" ", args);
+        String padded = " " + bootArgs + " ";
+        int dashes = padded.indexOf(" -- ");
+        if (dashes < 0) return bootArgs.isBlank() ? extra : bootArgs + " " + extra;
+        String kernel = padded.substring(0, dashes).trim();
+        return (kernel.isEmpty() ? extra : kernel + " " + extra) + " " + padded.substring(dashes + 1).trim();
     }
 
     /** The slots, for the kernel command line and the ACPI DSDT. */

@@ -62,7 +62,8 @@ public final class VmBuilder {
             List<AttachedDevice> devices = virtio.attachAll(spec.devices());
             // Devices are announced both on the command line (kernels built with virtio_mmio cmdline
             // devices) and in the DSDT (kernels that find them through ACPI, like Debian's).
-            StringBuilder cmdline = new StringBuilder(spec.bootSource().bootArgs());
+            StringBuilder cmdline = new StringBuilder(
+                    VirtioAttacher.withKernelArgs(spec.bootSource().bootArgs(), virtio.kernelArgs()));
             for (var slot : virtio.slots()) cmdline.append(' ').append(slot.cmdlineDevice());
 
             KernelImage kernel = KernelLoader.load(memory, spec.bootSource().kernelImagePath());

@@ -11,9 +11,10 @@ import java.util.Objects;
 
 /**
  * Everything native one running microVM holds, built by {@link VmBuilder} and released by {@link #close()}.
- * The vCPU fds are closed by their own loops (each on its thread, after leaving KVM_RUN); {@link #close()}
- * must be called only after every loop has exited, and then closes the eventfds and other owned
- * handles, the VM fd, and unmaps guest RAM.
+ * The vCPU fds are normally closed by their own loops (each on its thread, after leaving KVM_RUN);
+ * {@link #close()} must be called only after every loop has exited, and then closes the vCPU fds no loop
+ * closed (a VM stopped while starting never got loops; the close is idempotent), the eventfds and other
+ * owned handles, the VM fd, and unmaps guest RAM.
  */
 public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, Bus pio, Bus mmio,
                           ConsoleSink console, I8042 i8042, String bootSummary, List<AutoCloseable> owned,
@@ -31,6 +32,8 @@ public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, B
     @Override
     public void close() {
         try {
+            // each open vCPU fd pins the whole VM in the kernel, and its kvm_run stays mapped
+            vcpus.forEach(VcpuFd::close);
             for (AutoCloseable c : owned) {
                 try {
                     c.close();

@@ -1,0 +1,21 @@
+/**
+ * Flotilla's management API over Akka HTTP: Firecracker's per-VM resources under {@code /vms/{id}} and the fleet
+ * resources beside them.
+ *
+ * <p>The layer only parses, validates and hands one typed message to the fleet actor, as Firecracker's API
+ * server hands one action to its VMM; the pre-/post-boot rules live in the fleet. A request goes through
+ * {@link dev.flotilla.api.ApiRouter}, which dispatches on the {@link dev.flotilla.api.ApiRoute} table (also the
+ * source the OpenAPI test checks {@code openapi.yaml} against): bearer token, 404/405, path ids, body size and
+ * media type, then the handler ({@link dev.flotilla.api.VmResources}, {@link dev.flotilla.api.FleetResources}).
+ * JSON goes through one strict Jackson mapper into the validated records of {@code dev.flotilla.vm.config}
+ * ({@code json} package). Every failure becomes {@code {"fault_message": ...}} in {@link dev.flotilla.api.Faults},
+ * the one status mapping: bad input 4xx, 429 with Retry-After over the creation rate, 503 when the fleet does
+ * not answer in time, 500 only for Flotilla's own faults.
+ *
+ * <p>Security ({@link dev.flotilla.api.ApiSettings}): loopback by default; any other bind needs a bearer token,
+ * compared in constant time on every request; bodies bounded (64 KiB default); ids checked against
+ * {@code VmSpec.ID_PATTERN} before any lookup; every host path in a body confined to the allowed roots after
+ * symlink resolution ({@link dev.flotilla.api.HostPaths}); and the fleet keys every change by the path's VM id,
+ * so one VM's resources cannot name another's.
+ */
+package dev.flotilla.api;
