@@ -117,6 +117,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
                 .onMessage(DeleteVm.class, this::onDelete)
                 .onMessage(GetHosts.class, m -> { m.replyTo().tell(registry.hostViews()); return this; })
                 .onMessage(FleetProtocol.GetStats.class, this::onGetStats)
+                .onMessage(FleetProtocol.GetBalloonStats.class, this::onBalloonStats)
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(Unsubscribe.class, m -> { dropSubscriber(m.subscriber()); return this; })
                 .onMessage(SubscriberGone.class, m -> { dropSubscriber(m.subscriber()); return this; })
@@ -579,6 +580,23 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         e.endReason = EndReason.of(EndReason.Kind.STOPPED, DELETED);
         publish(e);
         placeWaiting();
+    }
+
+    private Behavior<FleetProtocol.Command> onBalloonStats(FleetProtocol.GetBalloonStats m) {
+        VmEntry e = registry.vm(m.id()).orElse(null);
+        if (e == null) return refuse(m.replyTo(), FleetRefusals.notFound(m.id()));
+        if (!e.started) return refuse(m.replyTo(), new FleetException(Kind.NOT_ALLOWED_IN_STATE, NOT_BEFORE_START));
+        Optional<dev.flotilla.vm.config.BalloonConfig> balloon = e.definition.devices().balloon();
+        if (balloon.isEmpty()) {
+            return refuse(m.replyTo(), new FleetException(Kind.INVALID, "VM '" + e.id() + "' has no balloon device"));
+        }
+        if (balloon.get().statsPollingIntervalS() == 0) {
+            return refuse(m.replyTo(), new FleetException(Kind.INVALID, "balloon statistics of VM '" + e.id()
+                    + "' are off: set stats_polling_interval_s above 0 before the start"));
+        }
+        // the VMM has no virtio-balloon device yet (vm-actor); say so rather than invent numbers
+        return refuse(m.replyTo(), new FleetException(Kind.INTERNAL, "balloon statistics of VM '" + e.id()
+                + "' are not available: this Flotilla build has no virtio-balloon device in the VMM yet"));
     }
 
     private Behavior<FleetProtocol.Command> onGetStats(FleetProtocol.GetStats m) {

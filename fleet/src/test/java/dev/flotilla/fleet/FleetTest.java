@@ -277,6 +277,25 @@ class FleetTest {
     }
 
     @Test
+    void balloonStatisticsFollowFirecrackersRules() {
+        try (FleetHarness h = harness(SETTINGS)) {
+            h.addHost("h1", 4, 4096);
+            TestProbe<StatusReply<dev.flotilla.fleet.BalloonStatistics>> p = kit.createTestProbe();
+            h.fleet.tell(new FleetProtocol.GetBalloonStats("none", p.getRef()));
+            assertEquals(Kind.NOT_FOUND, refusal(p.receiveMessage(FleetHarness.WAIT)).kind());
+            assertTrue(h.configure("bs", new ConfigChange.SetBalloon(new BalloonConfig(16, false, 0))).isSuccess());
+            h.fleet.tell(new FleetProtocol.GetBalloonStats("bs", p.getRef()));
+            assertEquals(Fleet.NOT_BEFORE_START, refusal(p.receiveMessage(FleetHarness.WAIT)).getMessage());
+            assertTrue(h.configure("bs", new ConfigChange.SetBootSource(FleetHarness.BOOT)).isSuccess());
+            assertTrue(h.act("bs", Action.INSTANCE_START).isSuccess());
+            h.fleet.tell(new FleetProtocol.GetBalloonStats("bs", p.getRef()));
+            FleetException off = refusal(p.receiveMessage(FleetHarness.WAIT));
+            assertEquals(Kind.INVALID, off.kind());
+            assertTrue(off.getMessage().contains("stats_polling_interval_s"), off.getMessage());
+        }
+    }
+
+    @Test
     void pauseResumeAndCtrlAltDelReachTheVm() {
         try (FleetHarness h = harness(SETTINGS)) {
             h.addHost("h1", 4, 4096);

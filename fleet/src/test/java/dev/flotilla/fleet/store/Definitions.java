@@ -1,5 +1,7 @@
 package dev.flotilla.fleet.store;
 
+import dev.flotilla.fleet.LoggerConfig;
+import dev.flotilla.fleet.MetricsConfig;
 import dev.flotilla.fleet.RestartPolicy;
 import dev.flotilla.fleet.VmDefinition;
 import dev.flotilla.vm.config.BalloonConfig;
@@ -37,6 +39,8 @@ final class Definitions {
                 Optional.of(new BalloonConfig(64, true, 5)));
         return new VmDefinition(id, new MachineConfig(2, 256, true, CpuTemplate.T2A, true, HugePages.HUGETLBFS_2M),
                 Optional.of(new BootSource(Path.of("/boot/vmlinux"), Optional.of(Path.of("initrd.img")), "console=ttyS0 probe.hold")),
-                devices, Map.of("team", "edge", "tier", "gold"), RestartPolicy.ON_FAILURE);
+                devices, Map.of("team", "edge", "tier", "gold"), RestartPolicy.ON_FAILURE,
+                Optional.of(new LoggerConfig(Path.of("logs/vm.log"), "Debug", true, false, Optional.of("api"))),
+                Optional.of(new MetricsConfig(Path.of("/run/vm.metrics"))));
     }
 }
