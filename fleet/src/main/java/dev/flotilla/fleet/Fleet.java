@@ -69,6 +69,11 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
     private record ConfigPersisted(String id, ActorRef<StatusReply<VmView>> replyTo, Throwable error)
             implements FleetProtocol.Command {}
     private record DeletePersisted(String id, Throwable error) implements FleetProtocol.Command {}
+    private record LiveUpdateApplied(String id, VmDefinition changed, ActorRef<StatusReply<VmView>> replyTo, Throwable error)
+            implements FleetProtocol.Command {}
+    private record BalloonStatsAnswered(ActorRef<StatusReply<BalloonStatistics>> replyTo,
+                                        dev.flotilla.vm.devices.balloon.BalloonStatistics stats, Throwable error)
+            implements FleetProtocol.Command {}
     private record ShouldRunPersisted(String id, Throwable error) implements FleetProtocol.Command {}
     private record RestartDue(String id, long run) implements FleetProtocol.Command {}
     private record StartTimedOut(String id, long run) implements FleetProtocol.Command {}
@@ -126,6 +131,8 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
                 .onMessage(HostLost.class, this::onHostLost)
                 .onMessage(StartPersisted.class, this::onStartPersisted)
                 .onMessage(ConfigPersisted.class, this::onConfigPersisted)
+                .onMessage(LiveUpdateApplied.class, this::onLiveUpdateApplied)
+                .onMessage(BalloonStatsAnswered.class, this::onBalloonStatsAnswered)
                 .onMessage(DeletePersisted.class, this::onDeletePersisted)
                 .onMessage(ShouldRunPersisted.class, this::onShouldRunPersisted)
                 .onMessage(RestartDue.class, this::onRestartDue)
@@ -435,15 +442,31 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
             registry.add(created);
             return created;
         });
-        e.definition = changed;
-        if (e.started) {
-            getContext().getLog().info("VM {}: {} recorded in its definition; the live device update is wired by "
-                    + "the devices work and not applied to the running guest yet", e.id(),
-                    m.change().getClass().getSimpleName());
+        if (e.started && e.vm != null) {
+            // a live update: the running device takes it first; only what it accepted is saved
+            LiveUpdates.Target target = LiveUpdates.target(m.change(), base);
+            String vmId = e.id();
+            getContext().askWithStatus(Done.class, e.vm, ACTION_TIMEOUT,
+                    r -> new MicroVm.UpdateDevice(target.deviceId(), target.update(), r),
+                    (ok, err) -> new LiveUpdateApplied(vmId, changed, m.replyTo(), err));
+            return this;
         }
+        e.definition = changed;
         String id = e.id();
         getContext().pipeToSelf(store.put(changed, e.shouldRun), (ok, err) -> new ConfigPersisted(id, m.replyTo(), err));
         if (found.isEmpty()) publish(e);
+        return this;
+    }
+
+    private Behavior<FleetProtocol.Command> onLiveUpdateApplied(LiveUpdateApplied m) {
+        Optional<VmEntry> e = registry.vm(m.id());
+        if (m.error() != null) {
+            return refuse(m.replyTo(), new FleetException(Kind.INVALID, m.error().getMessage()));
+        }
+        if (e.isEmpty()) return refuse(m.replyTo(), FleetRefusals.notFound(m.id()));
+        e.get().definition = m.changed();
+        String id = m.id();
+        getContext().pipeToSelf(store.put(m.changed(), e.get().shouldRun), (ok, err) -> new ConfigPersisted(id, m.replyTo(), err));
         return this;
     }
 
@@ -594,9 +617,32 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
             return refuse(m.replyTo(), new FleetException(Kind.INVALID, "balloon statistics of VM '" + e.id()
                     + "' are off: set stats_polling_interval_s above 0 before the start"));
         }
-        // the VMM has no virtio-balloon device yet (vm-actor); say so rather than invent numbers
-        return refuse(m.replyTo(), new FleetException(Kind.INTERNAL, "balloon statistics of VM '" + e.id()
-                + "' are not available: this Flotilla build has no virtio-balloon device in the VMM yet"));
+        if (e.vm == null) {
+            return refuse(m.replyTo(), new FleetException(Kind.NOT_ALLOWED_IN_STATE, "VM '" + e.id() + "' is not running"));
+        }
+        getContext().askWithStatus(dev.flotilla.vm.devices.balloon.BalloonStatistics.class, e.vm, ACTION_TIMEOUT,
+                MicroVm.GetBalloonStatistics::new, (stats, err) -> new BalloonStatsAnswered(m.replyTo(), stats, err));
+        return this;
+    }
+
+    private Behavior<FleetProtocol.Command> onBalloonStatsAnswered(BalloonStatsAnswered m) {
+        if (m.error() != null) return refuse(m.replyTo(), new FleetException(Kind.INVALID, m.error().getMessage()));
+        var s = m.stats();
+        java.util.Map<String, Long> guest = new java.util.LinkedHashMap<>();
+        var g = s.guest();
+        g.swapIn().ifPresent(v -> guest.put("swap_in", v));
+        g.swapOut().ifPresent(v -> guest.put("swap_out", v));
+        g.majorFaults().ifPresent(v -> guest.put("major_faults", v));
+        g.minorFaults().ifPresent(v -> guest.put("minor_faults", v));
+        g.freeMemory().ifPresent(v -> guest.put("free_memory", v));
+        g.totalMemory().ifPresent(v -> guest.put("total_memory", v));
+        g.availableMemory().ifPresent(v -> guest.put("available_memory", v));
+        g.diskCaches().ifPresent(v -> guest.put("disk_caches", v));
+        g.hugetlbAllocations().ifPresent(v -> guest.put("hugetlb_allocations", v));
+        g.hugetlbFailures().ifPresent(v -> guest.put("hugetlb_failures", v));
+        m.replyTo().tell(StatusReply.success(new BalloonStatistics(s.targetPages(), s.actualPages(), s.targetMib(),
+                s.actualMib(), guest)));
+        return this;
     }
 
     private Behavior<FleetProtocol.Command> onGetStats(FleetProtocol.GetStats m) {

@@ -28,6 +28,8 @@ final class FakeVmLauncher implements VmLauncher {
     final Map<String, AtomicInteger> spawned = new ConcurrentHashMap<>();
     final Map<String, ActorRef<MicroVm.Command>> latest = new ConcurrentHashMap<>();
     final Set<String> failToBuild = ConcurrentHashMap.newKeySet();
+    /** Live device updates the running fakes received, in order. */
+    final java.util.List<MicroVm.UpdateDevice> deviceUpdates = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Ids whose actor throws on Start (a bug in the VMM): the actor stops without reporting an end. */
     final Set<String> throwOnStart = ConcurrentHashMap.newKeySet();
 
@@ -49,7 +51,7 @@ final class FakeVmLauncher implements VmLauncher {
         boolean blowUp = throwOnStart.contains(id);
         return Behaviors.setup(ctx -> {
             latest.put(id, ctx.getSelf());
-            return new FakeVm(spec, fail, blowUp).configuring();
+            return new FakeVm(spec, fail, blowUp, deviceUpdates).configuring();
         });
     }
 
@@ -67,7 +69,10 @@ final class FakeVmLauncher implements VmLauncher {
         private EndReason reason;
         private double bootMs = -1;
 
-        FakeVm(VmSpec spec, boolean failToBuild, boolean throwOnStart) {
+        private final List<MicroVm.UpdateDevice> updates;
+
+        FakeVm(VmSpec spec, boolean failToBuild, boolean throwOnStart, List<MicroVm.UpdateDevice> updates) {
+            this.updates = updates;
             this.spec = spec;
             this.failToBuild = failToBuild;
             this.throwOnStart = throwOnStart;
@@ -121,6 +126,11 @@ final class FakeVmLauncher implements VmLauncher {
                     .onMessage(MicroVm.GetInfo.class, m -> { m.replyTo().tell(info()); return Behaviors.same(); })
                     .onMessage(MicroVm.Pause.class, m -> { set(VmState.PAUSED); reply(m.replyTo()); return Behaviors.same(); })
                     .onMessage(MicroVm.Resume.class, m -> { set(VmState.RUNNING); reply(m.replyTo()); return Behaviors.same(); })
+                    .onMessage(MicroVm.UpdateDevice.class, m -> {
+                        updates.add(m);
+                        m.replyTo().tell(StatusReply.success(Done.getInstance()));
+                        return Behaviors.same();
+                    })
                     .onMessage(MicroVm.SendCtrlAltDel.class, m -> {
                         m.replyTo().tell(StatusReply.success(Done.getInstance()));
                         end(EndReason.of(EndReason.Kind.RESET, "i8042 reset"));

@@ -17,6 +17,7 @@ import dev.flotilla.fleet.restart.RestartSettings;
 import dev.flotilla.fleet.store.DesiredStateStore;
 import dev.flotilla.fleet.store.StoredVm;
 import dev.flotilla.vm.EndReason;
+import dev.flotilla.vm.MicroVm;
 import dev.flotilla.vm.VmState;
 import dev.flotilla.vm.config.BalloonConfig;
 import dev.flotilla.vm.config.MachineConfig;
@@ -258,6 +259,10 @@ class FleetTest {
             assertTrue(balloon.isSuccess(), () -> "patch: " + balloon);
             assertEquals(32, balloon.getValue().definition().devices().balloon().orElseThrow().amountMib());
             assertEquals(32, stored(h.store).get(0).definition().devices().balloon().orElseThrow().amountMib());
+            // the running VM's balloon got it, as a live device update
+            MicroVm.UpdateDevice live = h.launcher.deviceUpdates.get(h.launcher.deviceUpdates.size() - 1);
+            assertEquals("balloon", live.deviceId());
+            assertEquals(32, ((dev.flotilla.vm.devices.DeviceUpdate.Balloon) live.update()).balloon().amountMib());
         }
     }
 

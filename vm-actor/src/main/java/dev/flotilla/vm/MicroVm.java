@@ -36,7 +36,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     public static final String RELEASE_DISPATCHER = "flotilla.vm-release-dispatcher";
 
     public sealed interface Command permits Start, Pause, Resume, Stop, SendCtrlAltDel, GetInfo, Subscribe,
-            UpdateDevice, GetDeviceMetrics, Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
+            UpdateDevice, GetDeviceMetrics, GetBalloonStatistics, Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
 
     public record Start(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
     public record Pause(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
@@ -49,6 +49,9 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     public record Subscribe(ActorRef<VmInfo> subscriber) implements Command {}
     /** A live change to one device (drive_id, iface_id, or the kind for single devices: vsock, entropy, balloon). */
     public record UpdateDevice(String deviceId, DeviceUpdate update, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+    /** The balloon's size and the guest's last memory statistics (GET /balloon/statistics). */
+    public record GetBalloonStatistics(ActorRef<StatusReply<dev.flotilla.vm.devices.balloon.BalloonStatistics>> replyTo)
+            implements Command {}
     /** Counters of every device, one reply per device (an empty list when none or not running). */
     public record GetDeviceMetrics(ActorRef<List<VirtioDeviceActor.DeviceMetrics>> replyTo) implements Command {}
 
@@ -251,6 +254,19 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             collectDeviceMetrics(m.replyTo());
             return Behaviors.same();
         }
+        if (c instanceof GetBalloonStatistics m) {
+            var balloon = resources.devices().stream()
+                    .filter(d -> d.device() instanceof dev.flotilla.vm.devices.balloon.VirtioBalloon).findFirst();
+            if (balloon.isEmpty()) {
+                m.replyTo().tell(StatusReply.error("VM " + id + " has no balloon device"));
+            } else {
+                var stats = ((dev.flotilla.vm.devices.balloon.VirtioBalloon) balloon.get().device()).statistics();
+                if (stats.isPresent()) m.replyTo().tell(StatusReply.success(stats.get()));
+                else m.replyTo().tell(StatusReply.error("VM " + id + ": balloon statistics are off "
+                        + "(stats_polling_interval_s is 0) or the guest has not reported any yet"));
+            }
+            return Behaviors.same();
+        }
         if (c instanceof SendCtrlAltDel m) {
             if (state != VmState.RUNNING) {
                 m.replyTo().tell(StatusReply.error("VM " + id + " is " + state.name().toLowerCase()
@@ -422,6 +438,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         }
         else if (c instanceof UpdateDevice m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof GetDeviceMetrics m) m.replyTo().tell(List.of());
+        else if (c instanceof GetBalloonStatistics m) m.replyTo().tell(StatusReply.error(why));
         return Behaviors.same();
     }
 
