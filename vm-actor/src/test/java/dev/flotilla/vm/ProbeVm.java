@@ -42,8 +42,14 @@ record ProbeVm(String id, ActorRef<MicroVm.Command> ref, ConsoleSink console,
      */
     static ProbeVm spawn(ActorTestKit testKit, Kvm kvm, String id, int vcpus, long memMib, Path kernel,
                          String cmdline, CompletionStage<?> buildGate) {
+        return spawn(testKit, kvm, id, vcpus, memMib, kernel, cmdline, buildGate, dev.flotilla.vm.config.VmDevices.NONE);
+    }
+
+    /** As above, with virtio devices. */
+    static ProbeVm spawn(ActorTestKit testKit, Kvm kvm, String id, int vcpus, long memMib, Path kernel,
+                         String cmdline, CompletionStage<?> buildGate, dev.flotilla.vm.config.VmDevices devices) {
         VmSpec spec = new VmSpec(id, new MachineConfig(vcpus, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
-                new BootSource(kernel, Optional.empty(), cmdline));
+                new BootSource(kernel, Optional.empty(), cmdline), devices);
         ConsoleSink console = ConsoleSink.inMemory();
         AtomicReference<VmResources> built = new AtomicReference<>();
         List<ProcessFootprint.HostRange> guestRam = new CopyOnWriteArrayList<>();
