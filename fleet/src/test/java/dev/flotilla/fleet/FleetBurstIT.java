@@ -65,6 +65,13 @@ class FleetBurstIT {
             ActorRef<FleetProtocol.Command> fleet = kit.spawn(Fleet.create(settings, store), "fleet");
             CountingLauncher launcher = new CountingLauncher(new KvmVmLauncher(kvm, Optional.empty()));
             kit.spawn(HostAgent.create("local", HostResources.detect(), settings.overCommit(), launcher, fleet), "host-local");
+            // the host joins asynchronously: burst only once the fleet knows it, or the first requests see no host
+            TestProbe<List<HostView>> hosts = kit.createTestProbe();
+            hosts.awaitAssert(Duration.ofSeconds(10), () -> {
+                fleet.tell(new FleetProtocol.GetHosts(hosts.getRef()));
+                assertEquals(1, hosts.receiveMessage(Duration.ofSeconds(2)).size());
+                return null;
+            });
 
             TestProbe<StatusReply<VmView>> replies = kit.createTestProbe();
             Map<ActorRef<StatusReply<VmView>>, String> idOf = new HashMap<>();

@@ -77,6 +77,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private final List<VcpuLoop> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Map<String, ActorRef<VirtioDeviceActor.Command>> deviceActors = new java.util.LinkedHashMap<>();
     private int vcpusAlive;
+    private final java.util.Set<Integer> exitedVcpus = new java.util.HashSet<>();
     private int vcpusPaused;
     private EndReason endReason;
     private long startNanos;
@@ -303,6 +304,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         } else if (report instanceof Vcpu.GuestEnded g) {
             return beginStopping(g.reason());
         } else if (report instanceof Vcpu.Exited) {
+            exitedVcpus.add(report.index());
             // a loop that exits on its own has reported GuestEnded first
             vcpusAlive--;
             return beginStopping(EndReason.of(EndReason.Kind.VMM_ERROR, "vCPU " + report.index() + " exited"));
@@ -316,7 +318,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         setState(VmState.STOPPING);
         getContext().getLog().atInfo().addKeyValue("vm", id).addKeyValue("reason", endReason.kind().label())
                 .log("microVM {} stopping: {}", id, endReason);
-        vcpus.forEach(v -> v.tell(new Vcpu.Stop()));
+        // only to loops still running: an exited vCPU's actor is gone (no dead letters for each guest reset)
+        for (int i = 0; i < vcpus.size(); i++) if (!exitedVcpus.contains(i)) vcpus.get(i).tell(new Vcpu.Stop());
         failPending(pendingPause, "VM " + id + " is stopping");
         failPending(pendingResume, "VM " + id + " is stopping");
         return vcpusAlive == 0 ? release() : stopping();
@@ -325,6 +328,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private Behavior<Command> stopping() {
         return common(Behaviors.receive(Command.class))
                 .onMessage(VcpuReport.class, r -> {
+                    if (r.report() instanceof Vcpu.Exited) exitedVcpus.add(r.report().index());
                     if (r.report() instanceof Vcpu.Exited && --vcpusAlive == 0) return release();
                     return Behaviors.same();
                 })
