@@ -57,6 +57,9 @@ public final class VirtioDeviceActor {
                     .onMessage(GetMetrics.class, m -> {
                         Map<String, Long> counters = new java.util.TreeMap<>();
                         if (device.device() instanceof LiveDevice live) counters.putAll(live.metrics());
+                        if (device.device() instanceof dev.flotilla.vm.devices.block.VirtioBlock blk) {
+                            counters.putAll(blk.metrics().counters());
+                        }
                         counters.put("data_path_failures", failures[0]);
                         counters.put("malformed_chains", malformed(device));
                         m.replyTo().tell(new DeviceMetrics(device.id(), device.kind(), counters));
