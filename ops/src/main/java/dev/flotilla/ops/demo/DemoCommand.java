@@ -60,7 +60,9 @@ public final class DemoCommand {
         Config config = FlotillaConfig.withDefaults(ConfigFactory.parseMap(Map.of(
                 "flotilla.serve.state-dir", stateDir.toString(),
                 "flotilla.api.port", o.port(),
-                "kamon.prometheus.embedded-server.port", metricsPort)));
+                "kamon.prometheus.embedded-server.port", metricsPort,
+                // the demo's guests idle in hlt after booting: room for all of them whatever the core count
+                "flotilla.fleet.over-commit.cpu", Math.max(16, 2 * o.count()))));
         err.println("flotilla demo: starting the daemon (state in " + stateDir + ") ...");
         Daemon daemon;
         try {
