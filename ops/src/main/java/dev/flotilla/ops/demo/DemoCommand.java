@@ -166,7 +166,8 @@ public final class DemoCommand {
         return sb.toString();
     }
 
-    static int freePort() {
+    /** A free loopback port now (another process may take it before it is bound: fine for a demo or a benchmark). */
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
@@ -174,7 +175,7 @@ public final class DemoCommand {
         }
     }
 
-    static void deleteTree(Path dir) {
+    public static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
