@@ -52,7 +52,7 @@ class DaemonFirecrackerSequenceIT {
             assertEquals("Not started", api.call("GET", "/vms/fc1", null).json().get("state").asText());
 
             expect(204, api.call("PUT", "/vms/fc1/actions", "{\"action_type\": \"InstanceStart\"}"));
-            DaemonProcess.await("fc1 booted", Duration.ofSeconds(30), () -> status(api).get("boot_ms").asDouble(-1) >= 0);
+            DaemonProcess.await("fc1 booted", Duration.ofSeconds(30), () -> status(api).path("boot_ms").asDouble(-1) >= 0);
             DaemonProcess.await("the guest read its drive", Duration.ofSeconds(30),
                     () -> console(d).contains("probe: run blk ok") && console(d).contains("probe: holding"));
             assertEquals("Running", api.call("GET", "/vms/fc1", null).json().get("state").asText());
