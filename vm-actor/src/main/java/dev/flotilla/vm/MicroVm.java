@@ -36,7 +36,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     public static final String RELEASE_DISPATCHER = "flotilla.vm-release-dispatcher";
 
     public sealed interface Command permits Start, Pause, Resume, Stop, SendCtrlAltDel, GetInfo, Subscribe,
-            UpdateDevice, GetDeviceMetrics, GetBalloonStatistics, Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
+            UpdateDevice, GetDeviceMetrics, GetBalloonStatistics, GetVcpuExits, Built, BuildFailed, VcpuReport,
+            GuestReset, BootTimerFired, Released {}
 
     public record Start(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
     public record Pause(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
@@ -54,6 +55,14 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             implements Command {}
     /** Counters of every device, one reply per device (an empty list when none or not running). */
     public record GetDeviceMetrics(ActorRef<List<VirtioDeviceActor.DeviceMetrics>> replyTo) implements Command {}
+    /** vCPU exits by kind since boot, summed over the vCPUs (all zero before the loops start). */
+    public record GetVcpuExits(ActorRef<VcpuExits> replyTo) implements Command {}
+    /** Reply to {@link GetVcpuExits}: one count per {@link VcpuLoop.ExitKind}, cumulative. */
+    public record VcpuExits(String vmId, java.util.Map<VcpuLoop.ExitKind, Long> counts) {
+        public VcpuExits {
+            counts = java.util.Map.copyOf(counts);
+        }
+    }
 
     private record Built(VmResources resources) implements Command {}
     private record BuildFailed(Throwable cause) implements Command {}
@@ -268,6 +277,10 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             }
             return Behaviors.same();
         }
+        if (c instanceof GetVcpuExits m) {
+            m.replyTo().tell(vcpuExits());
+            return Behaviors.same();
+        }
         if (c instanceof SendCtrlAltDel m) {
             if (state != VmState.RUNNING) {
                 m.replyTo().tell(StatusReply.error("VM " + id + " is " + state.name().toLowerCase()
@@ -430,6 +443,16 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         }));
     }
 
+    private VcpuExits vcpuExits() {
+        java.util.Map<VcpuLoop.ExitKind, Long> counts = new java.util.EnumMap<>(VcpuLoop.ExitKind.class);
+        for (VcpuLoop.ExitKind k : VcpuLoop.ExitKind.values()) {
+            long n = 0;
+            for (VcpuLoop l : loops) n += l.exitCount(k);
+            counts.put(k, n);
+        }
+        return new VcpuExits(id, counts);
+    }
+
     /** Answers a command the current phase does not take, with what the user can do instead. */
     private Behavior<Command> refuse(Command c) {
         String what = c.getClass().getSimpleName();
@@ -443,6 +466,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         else if (c instanceof UpdateDevice m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof GetDeviceMetrics m) m.replyTo().tell(List.of());
         else if (c instanceof GetBalloonStatistics m) m.replyTo().tell(StatusReply.error(why));
+        else if (c instanceof GetVcpuExits m) m.replyTo().tell(vcpuExits());
         return Behaviors.same();
     }
 
