@@ -169,12 +169,15 @@ class VmPoolIT {
         awaitNoRefillThreads();
         ProcessFootprint before = ProcessFootprint.measureAfterGc();
         Map<String, Long> kernelBefore = meminfo();
+        long pitThreadsBefore = kernelThreads("kvm-pit");
+        long pitThreadsFilled;
         ProcessFootprint filled;
         Map<String, Long> kernelFilled;
         try (VmPool pool = VmPool.start(kvm, VmPoolConfig.of(128, target))) {
             assertTrue(pool.awaitReady(FILL_TIMEOUT), () -> "pool never filled: " + pool.stats().describe());
             filled = ProcessFootprint.measureAfterGc();
             kernelFilled = meminfo();
+            pitThreadsFilled = kernelThreads("kvm-pit");
             System.out.println("pool of " + target + " ready: " + pool.stats().describe());
         }
         ProcessFootprint after = ProcessFootprint.measureAfterGc();
@@ -185,7 +188,7 @@ class VmPoolIT {
         StringBuilder k = new StringBuilder("pool of " + target + ", host-wide /proc/meminfo (other processes move it too):");
         kernelBefore.forEach((key, v) -> k.append(String.format(" %s %+d KiB (%.1f per VM);", key,
                 kernelFilled.get(key) - v, (kernelFilled.get(key) - v) / (double) target)));
-        System.out.println(k);
+        System.out.println(k + " kvm-pit kernel threads " + pitThreadsBefore + " -> " + pitThreadsFilled);
         System.out.println("pool closed:    " + after.describe());
 
         assertTrue(filled.virtualKib() - before.virtualKib() >= target * 128L * 1024,
@@ -338,6 +341,19 @@ class VmPoolIT {
 
     private static int awaitNoRefillThreads() throws InterruptedException {
         return ProcessFootprint.awaitThreads("vm-pool-refill", 0, Duration.ofSeconds(5));
+    }
+
+    /** Host processes whose name starts with {@code prefix} (kernel threads included). */
+    private static long kernelThreads(String prefix) throws IOException {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).filter(p -> {
+                try {
+                    return Files.readString(p.resolve("comm")).startsWith(prefix);
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     /** Host-wide kernel memory counters that a VM fd, its irqchip, PIT thread and memslots add to. */
