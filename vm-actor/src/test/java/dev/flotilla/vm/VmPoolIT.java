@@ -12,6 +12,7 @@ import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.config.BootSource;
 import dev.flotilla.vm.config.CpuTemplate;
+import dev.flotilla.vm.config.EntropyConfig;
 import dev.flotilla.vm.config.HugePages;
 import dev.flotilla.vm.config.MachineConfig;
 import dev.flotilla.vm.config.VmDevices;
@@ -215,6 +216,23 @@ class VmPoolIT {
                     for (byte b : page) assertEquals(0, b, "fresh guest RAM reads as zero");
                 }
             }
+        }
+    }
+
+    @Test
+    void aPooledVmDrivesAVirtioDevice() throws Exception {
+        // the device's ioeventfds and irqfds are registered on a VM fd another thread created long before
+        VmDevices rng = new VmDevices(List.of(), List.of(), Optional.empty(),
+                Optional.of(new EntropyConfig(Optional.empty())), Optional.empty());
+        try (VmPool pool = VmPool.start(kvm, VmPoolConfig.of(128, 1))) {
+            assertTrue(pool.awaitReady(FILL_TIMEOUT));
+            ProbeVm vm = ProbeVm.spawn(testKit, kvm, pool, "pool-rng-" + ids.incrementAndGet(), 1, 128,
+                    ProbeGuest.elf(), "console=ttyS0 probe.run=rng,rng probe.hold", null, rng);
+            assertTrue(vm.start().get(30, TimeUnit.SECONDS).isSuccess());
+            String done = vm.line("probe: run done").get(30, TimeUnit.SECONDS);
+            assertTrue(done.contains("ok=2 fail=0"), () -> done + "\n" + vm.console().snapshot());
+            stopAndAwaitEnd(vm);
+            assertEquals(1, pool.stats().hits(), pool.stats().describe());
         }
     }
 
