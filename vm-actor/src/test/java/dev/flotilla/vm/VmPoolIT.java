@@ -136,7 +136,7 @@ class VmPoolIT {
         }
         VmPoolStats closed = pool.stats();
         assertTrue(closed.discarded() >= 1, "close released the VMs still pooled: " + closed.describe());
-        assertEquals(closed.built() + 0, closed.hits() + closed.discarded(),
+        assertEquals(closed.built(), closed.hits() + closed.discarded(),
                 "every VM the pool built was either taken or released at close: " + closed.describe());
 
         assertEquals(0, awaitNoRefillThreads(), "refill threads alive after close");

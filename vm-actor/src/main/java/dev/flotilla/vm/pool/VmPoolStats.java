@@ -8,7 +8,7 @@ import java.util.Map;
  * @param hits         takes that got a pre-created VM
  * @param misses       takes of a pooled shape that found none ready (built cold instead)
  * @param unserved     takes of a shape the pool does not keep (not counted as misses)
- * @param built        VMs the refill threads created and put in the pool
+ * @param built        VMs the refill threads created (always hits + discarded + ready)
  * @param failures     refill attempts that failed (each followed by a backoff)
  * @param discarded    pooled VMs released unused (at close, or built after close began)
  * @param ready        VMs ready now, per pooled shape

@@ -220,10 +220,10 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
         try {
             inFlight.merge(shape, -1, Integer::sum);
             if (entry != null) {
+                built++;
                 keep = !closed;
                 if (keep) {
                     ready.get(shape).addLast(entry);
-                    built++;
                     refillNanos[(int) (refillCount % TIMES_WINDOW)] = took;
                     refillCount++;
                     refillMaxNanos = Math.max(refillMaxNanos, took);

@@ -172,6 +172,7 @@ class WarmPoolTest {
             if (vm != taken) assertEquals(1, vm.closes.get(), "entry " + vm.id + " closed once by close()");
         }
         assertEquals(created.size() - 1, pool.stats().discarded());
+        assertEquals(created.size(), pool.stats().built(), "built counts the one finished during close too");
         assertEquals(0, Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("test-refill") && t.isAlive()).count(), "refill threads left");
         assertEquals(Optional.empty(), pool.take(SMALL), "a closed pool hands out nothing");
