@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: {@link #take}, {@link #stats}, {@link #awaitReady} and {@link #close} may be called from
  * any thread. One lock guards all state; it is never held while an entry is built or closed, so a take
  * costs a lock and a poll even while a refill waits in the kernel. A refill thread claims a build under
- * the lock ({@code inFlight}), so N threads never overshoot a target.
+ * the lock ({@code inFlight}), so N threads never overshoot a target. The lock also publishes an entry
+ * built on a refill thread to the thread that takes it (the VM fd's slot counter is plain state).
  * <p>Ownership: an entry belongs to the pool until {@link #take} returns it, then to the caller; it is
  * handed out once and never comes back. {@link #close} returns only after the refill threads have
  * ended and every entry still owned by the pool is closed.
