@@ -237,6 +237,21 @@ class VmPoolIT {
     }
 
     @Test
+    void aBuildThatFindsThePoolEmptyBuildsCold() throws Exception {
+        VmPool pool = VmPool.start(kvm, VmPoolConfig.of(128, 1));
+        assertTrue(pool.awaitReady(FILL_TIMEOUT));
+        pool.close();   // nothing ready any more, and nothing will be
+        try (VmResources r = VmBuilder.build(kvm, pool, spec("pool-empty-" + ids.incrementAndGet()), BootProtocol.AUTO,
+                ConsoleSink.inMemory(), NO_HOOKS)) {
+            assertEquals(SHAPE.ramRegions(), r.memory().regions());
+            assertEquals(1, r.vcpus().size());
+        }
+        VmPoolStats s = pool.stats();
+        assertEquals(1, s.misses(), s.describe());
+        assertEquals(0, s.hits(), s.describe());
+    }
+
+    @Test
     void aShapeThePoolDoesNotKeepIsBuiltColdAndBoots() throws Exception {
         try (VmPool pool = VmPool.start(kvm, VmPoolConfig.of(128, 1))) {
             assertTrue(pool.awaitReady(FILL_TIMEOUT));
