@@ -26,10 +26,17 @@ public final class KvmVmLauncher implements VmLauncher {
 
     private final Kvm kvm;
     private final Optional<Path> consoleDir;
+    private final Optional<dev.flotilla.vm.pool.VmPool> pool;
 
     public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir) {
+        this(kvm, consoleDir, Optional.empty());
+    }
+
+    /** @param pool pre-created VMs to build from when one of the right shape is ready (cold build otherwise) */
+    public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir, Optional<dev.flotilla.vm.pool.VmPool> pool) {
         this.kvm = kvm;
         this.consoleDir = consoleDir;
+        this.pool = pool;
     }
 
     @Override
@@ -40,7 +47,9 @@ public final class KvmVmLauncher implements VmLauncher {
                     ConsoleSink c = consoleDir.map(d -> ConsoleSink.appendingTo(d.resolve(spec.id() + ".log")))
                             .orElseGet(ConsoleSink::inMemory);
                     try {
-                        var resources = VmBuilder.build(kvm, spec, BootProtocol.AUTO, c, hooks);
+                        var resources = pool.isPresent()
+                                ? VmBuilder.build(kvm, pool.get(), spec, BootProtocol.AUTO, c, hooks)
+                                : VmBuilder.build(kvm, spec, BootProtocol.AUTO, c, hooks);
                         console.set(c);
                         return resources;
                     } catch (RuntimeException | Error e) {

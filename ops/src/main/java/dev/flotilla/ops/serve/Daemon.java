@@ -9,6 +9,7 @@ import dev.flotilla.api.ApiSettings;
 import dev.flotilla.fleet.FleetSettings;
 import dev.flotilla.fleet.store.DesiredStateStore;
 import dev.flotilla.kvm.Kvm;
+import dev.flotilla.vm.pool.VmPool;
 import dev.flotilla.kvm.KvmAvailability;
 import dev.flotilla.ops.ProbeGuestImage;
 import java.net.InetSocketAddress;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -39,12 +41,14 @@ public final class Daemon implements AutoCloseable {
     private final ActorSystem<DaemonGuardian.Command> system;
     private final DesiredStateStore store;
     private final Kvm kvm;
+    private final Optional<VmPool> pool;
     private final ServerBinding binding;
     private final String metricsUrl;
     private boolean closed;
 
     private Daemon(ServeSettings settings, ActorSystem<DaemonGuardian.Command> system, DesiredStateStore store, Kvm kvm,
-                   ServerBinding binding, String metricsUrl) {
+                   Optional<VmPool> pool, ServerBinding binding, String metricsUrl) {
+        this.pool = pool;
         this.settings = settings;
         this.system = system;
         this.store = store;
@@ -79,16 +83,18 @@ public final class Daemon implements AutoCloseable {
             opened.add(0, store);
             Kvm kvm = Kvm.open();
             opened.add(0, kvm);
+            Optional<VmPool> pool = serve.vmPool().enabled() ? Optional.of(VmPool.start(kvm, serve.vmPool())) : Optional.empty();
+            pool.ifPresent(p -> opened.add(0, p::close));
             CompletableFuture<DaemonGuardian.Started> started = new CompletableFuture<>();
             ActorSystem<DaemonGuardian.Command> system = ActorSystem.create(DaemonGuardian.create(fleetSettings, serve, store,
-                    kvm, api.askTimeout().multipliedBy(3), started), "flotilla", config);
+                    kvm, pool, api.askTimeout().multipliedBy(3), started), "flotilla", config);
             opened.add(0, () -> {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             });
             ActorRef<dev.flotilla.fleet.FleetProtocol.Command> front = started.get(30, TimeUnit.SECONDS).front();
             ServerBinding binding = ApiServer.start(system, front, api).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(serve, system, store, kvm, binding, metricsUrl);
+            Daemon d = new Daemon(serve, system, store, kvm, pool, binding, metricsUrl);
             LOG.atInfo().addKeyValue("api", d.apiUrl()).addKeyValue("metrics", metricsUrl)
                     .addKeyValue("state_dir", serve.stateDir().toString()).addKeyValue("host", serve.hostName())
                     .log("flotilla daemon ready: API {}, OpenAPI {}/openapi.yaml, Prometheus {}, desired state in {}",
@@ -179,6 +185,7 @@ public final class Daemon implements AutoCloseable {
             LOG.warn("the actor system did not terminate in time: {}", e.toString());
         }
         store.close();
+        pool.ifPresent(VmPool::close);   // before the Kvm: ready VMs hold VM fds
         kvm.close();
         stopKamon();
         LOG.info("flotilla daemon stopped");

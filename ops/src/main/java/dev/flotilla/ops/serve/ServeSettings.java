@@ -17,11 +17,20 @@ import java.util.Optional;
  * @param shutdownTimeout          the bound on an orderly stop (SIGTERM)
  * @param pollInterval             how often per-VM counters and fleet gauges are read into Kamon
  * @param firecrackerFlushInterval how often each VM's Firecracker-style metrics line is appended to its metrics_path
+ * @param vmPool                   pre-created VMs kept ready per memory size ("128=4"; "" = off)
  */
 public record ServeSettings(Path stateDir, String hostName, boolean consoleFiles, Duration shutdownTimeout,
-                            Duration pollInterval, Duration firecrackerFlushInterval) {
+                            Duration pollInterval, Duration firecrackerFlushInterval,
+                            dev.flotilla.vm.pool.VmPoolConfig vmPool) {
+
+    public ServeSettings(Path stateDir, String hostName, boolean consoleFiles, Duration shutdownTimeout,
+                         Duration pollInterval, Duration firecrackerFlushInterval) {
+        this(stateDir, hostName, consoleFiles, shutdownTimeout, pollInterval, firecrackerFlushInterval,
+                dev.flotilla.vm.pool.VmPoolConfig.parse(""));
+    }
 
     public ServeSettings {
+        if (vmPool == null) vmPool = dev.flotilla.vm.pool.VmPoolConfig.parse("");
         if (!stateDir.isAbsolute()) stateDir = stateDir.toAbsolutePath();
         if (hostName == null || hostName.isBlank()) throw new IllegalArgumentException("flotilla.serve.host-name is empty");
         if (pollInterval.isZero() || pollInterval.isNegative()) {
@@ -39,7 +48,8 @@ public record ServeSettings(Path stateDir, String hostName, boolean consoleFiles
         String host = s.getString("host-name");
         return new ServeSettings(dir.isBlank() ? defaultStateDir(System.getenv(), System.getProperty("user.home")) : Path.of(dir),
                 host.isBlank() ? localHostName() : host, s.getBoolean("console-files"), s.getDuration("shutdown-timeout"),
-                m.getDuration("poll-interval"), m.getDuration("firecracker-flush-interval"));
+                m.getDuration("poll-interval"), m.getDuration("firecracker-flush-interval"),
+                dev.flotilla.vm.pool.VmPoolConfig.parse(s.getString("vm-pool")));
     }
 
     public Path database() {
