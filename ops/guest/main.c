@@ -109,6 +109,8 @@ void probe_main(uint64_t info, enum boot_kind kind)
 
     if (cmdline_has_word(bi.cmdline, "probe.hold")) {
         line("holding");
+        if (cmdline_has_word(bi.cmdline, "probe.kbd"))
+            hold_keyboard();
         hold();
     }
     line("reset");

@@ -3,8 +3,11 @@
 
 #define BOOT_TIMER       0xc0000000ull
 #define BOOT_TIMER_MAGIC 123
+#define I8042_DATA       0x60
 #define I8042_COMMAND    0x64
+#define I8042_STATUS_OBF 0x01
 #define I8042_RESET      0xfe
+#define KBD_POLL_US      2000
 
 void boot_timer_signal(void)
 {
@@ -29,6 +32,42 @@ void hold(void)
 {
     for (;;)
         __asm__ volatile("cli; hlt");
+}
+
+/*
+ * probe.kbd: hold, but answer Ctrl-Alt-Del as Linux does (by resetting). Interrupts stay off, so the
+ * keyboard is polled: the status port's output-buffer-full bit, then the data port. The keys come as make
+ * codes in set 2 (what Flotilla and Firecracker send, no translation) or set 1 (a translating controller).
+ * Each poll is a VM exit, so the wait between polls is measured on the clock (no exit) and kept at 2 ms.
+ */
+static const uint8_t ctrl_alt_del_set1[4] = { 0x1d, 0x38, 0xe0, 0x53 };
+static const uint8_t ctrl_alt_del_set2[4] = { 0x14, 0x11, 0xe0, 0x71 };
+
+static unsigned match_next(const uint8_t *seq, unsigned matched, uint8_t b)
+{
+    if (b == seq[matched])
+        return matched + 1;
+    return b == seq[0] ? 1 : 0;
+}
+
+void hold_keyboard(void)
+{
+    unsigned set1 = 0, set2 = 0;
+    for (;;) {
+        if (inb(I8042_COMMAND) & I8042_STATUS_OBF) {
+            uint8_t b = inb(I8042_DATA);
+            set1 = match_next(ctrl_alt_del_set1, set1, b);
+            set2 = match_next(ctrl_alt_del_set2, set2, b);
+            if (set1 == 4 || set2 == 4) {
+                line("ctrl-alt-del");
+                reset();
+            }
+            continue;
+        }
+        uint64_t until = clock_us() + KBD_POLL_US;
+        while (clock_us() < until)
+            __asm__ volatile("pause");
+    }
 }
 
 /*

@@ -97,6 +97,7 @@ uint64_t clock_us(void);
 void boot_timer_signal(void);
 void execute_unsupported_instruction(void);
 __attribute__((noreturn)) void hold(void);
+__attribute__((noreturn)) void hold_keyboard(void);   /* probe.kbd: hold, reset on Ctrl-Alt-Del */
 __attribute__((noreturn)) void reset(void);
 
 /* lib.c */

@@ -54,4 +54,7 @@ public final class FleetProtocol {
     public record Subscribe(ActorRef<VmEvent> subscriber) implements Command {}
 
     public record Unsubscribe(ActorRef<VmEvent> subscriber) implements Command {}
+
+    /** Counters for the metrics endpoint (admitted, refused, VMs by state, store batching). */
+    public record GetStats(ActorRef<FleetStats> replyTo) implements Command {}
 }

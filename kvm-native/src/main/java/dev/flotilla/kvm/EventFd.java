@@ -38,9 +38,27 @@ public final class EventFd implements AutoCloseable {
         return fd.get();
     }
 
+    /**
+     * The value 1 in native memory, shared by every signal(): the kernel only reads it, so concurrent
+     * writers need no buffer of their own and the hot path (every interrupt, every kick) allocates nothing.
+     */
+    private static final NativeStruct ONE = one();
+
+    private static NativeStruct one() {
+        NativeStruct s = new NativeStruct(8);
+        s.buffer().putLong(0, 1);
+        return s;
+    }
+
     /** Adds 1 to the counter (wakes a reader; raises the irqfd's GSI). */
     public void signal() {
-        add(1);
+        while (true) {
+            long r = Native.libc().write(fd.get(), ONE.address(), 8);
+            if (r == 8) return;
+            int e = Native.errno();
+            if (r < 0 && e == Errno.EINTR) continue;
+            throw NativeException.of("write(eventfd)", r < 0 ? e : 0);
+        }
     }
 
     /** Adds {@code value} (1 .. 2^64-2) to the counter. */

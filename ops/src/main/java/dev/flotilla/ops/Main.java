@@ -8,9 +8,11 @@ public final class Main {
 
     static final String USAGE = """
             usage: flotilla <command> [options]
+              demo    start the daemon, burst probe-guest VMs through its REST API, print a table (flotilla demo --help)
+              serve   the daemon: REST API, fleet, Prometheus metrics (flotilla serve --help)
               run     boot one microVM and stream its console (flotilla run --help)
               kvm     tell what this host's /dev/kvm can run
-              bench   boot benchmark against QEMU microvm (flotilla bench boot --help)
+              bench   benchmarks against QEMU microvm (flotilla bench boot|api --help)
             """;
 
     private Main() {}
@@ -26,6 +28,12 @@ public final class Main {
         }
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         switch (args[0]) {
+            case "serve":
+                // a daemon's logs go to collectors: JSON lines unless the user asked otherwise
+                if (System.getProperty("flotilla.log.format") == null) System.setProperty("flotilla.log.format", "JSON");
+                return dev.flotilla.ops.serve.ServeCommand.execute(rest);
+            case "demo":
+                return dev.flotilla.ops.demo.DemoCommand.execute(rest);
             case "run":
                 return RunCommand.execute(rest);
             case "bench":

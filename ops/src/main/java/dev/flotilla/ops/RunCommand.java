@@ -86,7 +86,7 @@ final class RunCommand {
             String cmdline = opts.cmdline().orElse(probe ? PROBE_CMDLINE : BootSource.DEFAULT_BOOT_ARGS);
             spec = new VmSpec("vm-" + ProcessHandle.current().pid(),
                     new MachineConfig(opts.vcpus(), opts.memMib(), false, CpuTemplate.NONE, false, HugePages.NONE),
-                    new BootSource(kernel, opts.initrd(), cmdline));
+                    new BootSource(kernel, opts.initrd(), cmdline), opts.devices());
         } catch (InvalidConfigException e) {
             System.err.println("flotilla run: " + e.getMessage());
             return 2;

@@ -10,11 +10,16 @@ import java.util.Optional;
  * instead, before anything touches KVM.
  */
 public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<String> cmdline, int vcpus,
-                         long memMib, String boot, Duration timeout, Optional<Path> consoleFile, boolean verbose) {
+                         long memMib, String boot, Duration timeout, Optional<Path> consoleFile, boolean verbose,
+                         dev.flotilla.vm.config.VmDevices devices) {
 
     public static final String USAGE = """
             usage: flotilla run [--kernel PATH] [--initrd PATH] [--cmdline STR] [--vcpus N] [--mem-mib M]
                                 [--boot auto|linux64|pvh] [--timeout S] [--console-file PATH] [--verbose]
+                                [--drive PATH[:ro][:root]]... [--tap NAME[:MAC]]... [--vsock CID:UDS_PATH]
+                                [--entropy] [--balloon MIB[:deflate][:stats=S]]
+                                [--rate-limit TARGET=bw=BYTES/MS[+BURST],ops=COUNT/MS[+BURST]]...
+                                  (TARGET: drive0.., net0.rx, net0.tx, entropy)
               Boots one microVM and streams its console to stdout. Without --kernel it boots the
               embedded probe guest. Exit status 0 when the guest ends by itself (reset or power-off).""";
 
@@ -27,6 +32,7 @@ public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<
             throw new UsageException("--boot must be auto, linux64 or pvh, got '" + boot + "'");
         }
         if (timeout.isNegative() || timeout.isZero()) throw new UsageException("--timeout must be positive");
+        if (devices == null) devices = dev.flotilla.vm.config.VmDevices.NONE;
     }
 
     public static RunOptions parse(List<String> args) {
@@ -37,7 +43,13 @@ public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<
         String boot = "auto";
         Duration timeout = Duration.ofSeconds(30);
         boolean verbose = false;
+        DeviceOptions devices = new DeviceOptions();
         for (int i = 0; i < args.size(); i++) {
+            int next = devices.take(args, i);
+            if (next >= 0) {
+                i = next - 1;
+                continue;
+            }
             String a = args.get(i);
             switch (a) {
                 case "--kernel" -> kernel = Optional.of(Path.of(value(args, ++i, a)));
@@ -52,7 +64,7 @@ public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
-        return new RunOptions(kernel, initrd, cmdline, vcpus, mem, boot, timeout, consoleFile, verbose);
+        return new RunOptions(kernel, initrd, cmdline, vcpus, mem, boot, timeout, consoleFile, verbose, devices.toDevices());
     }
 
     private static String value(List<String> args, int i, String opt) {

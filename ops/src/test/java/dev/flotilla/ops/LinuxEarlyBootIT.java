@@ -66,13 +66,26 @@ class LinuxEarlyBootIT {
 
     @ParameterizedTest(name = "{0} vCPU(s)")
     @ValueSource(ints = {1, 2, 4})
-    void debianKernelBootsAsFarAsTheHostAllows(int vcpus) {
+    void debianKernelBootsAsFarAsTheHostAllows(int vcpus) throws Exception {
         boolean pvm = Kvm.availability().status() == KvmAvailability.Status.PVM;
         // One vCPU count is enough to pin the early-boot facts under the emulator (each run takes ~30 s).
         assumeTrue(!pvm || vcpus == 1, "kvm_pvm host: the early-boot check runs once, with 1 vCPU");
         String id = "linux-" + vcpus;
+        // A block device, a vsock device and (where TAPs can be made) a network interface, which Debian's
+        // kernel can only find through the ACPI DSDT (it has no virtio_mmio command-line devices).
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("flotilla-linux-it");
+        java.nio.file.Path disk = dir.resolve("disk.img");
+        java.nio.file.Files.write(disk, new byte[1 << 20]);
+        java.util.List<dev.flotilla.vm.config.NetworkInterfaceConfig> nics = java.nio.file.Files.exists(java.nio.file.Path.of("/dev/net/tun"))
+                ? java.util.List.of(new dev.flotilla.vm.config.NetworkInterfaceConfig("eth0", "flt-lx" + vcpus, Optional.empty(),
+                        Optional.empty(), Optional.empty()))
+                : java.util.List.of();
+        var devices = new dev.flotilla.vm.config.VmDevices(
+                java.util.List.of(new dev.flotilla.vm.config.DriveConfig("vda", disk, false, true, Optional.empty(), Optional.empty())),
+                nics, Optional.of(new dev.flotilla.vm.config.VsockConfig(3, dir.resolve("v.sock"))), Optional.empty(), Optional.empty());
         VmSpec spec = new VmSpec(id, new MachineConfig(vcpus, 256, false, CpuTemplate.NONE, false, HugePages.NONE),
-                new BootSource(linux.vmlinux(), Optional.of(linux.initrd()), CMDLINE));
+                new BootSource(linux.vmlinux(), Optional.of(linux.initrd()), CMDLINE), devices);
+        int slots = devices.count();
         ConsoleSink console = ConsoleSink.inMemory();
         ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, vcpus, 256,
                 hooks -> VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks)), id);
@@ -103,12 +116,20 @@ class LinuxEarlyBootIT {
         for (String table : new String[] {"XSDT", "FACP", "DSDT", "APIC"}) {
             assertMatches(log, "ACPI: " + table + " 0x[0-9A-F]{16}");
         }
+        // The DSDT the kernel parsed is exactly ours with one LNRO0005 device per attached virtio device
+        // (its content is byte-checked in DsdtTest / decompiled by iasl in AcpiIaslTest).
+        java.util.List<dev.flotilla.kvm.x86.boot.VirtioSlot> expectedSlots = new java.util.ArrayList<>();
+        for (int i = 0; i < slots; i++) expectedSlots.add(dev.flotilla.kvm.x86.boot.VirtioSlot.of(i));
+        int dsdtLength = dev.flotilla.kvm.x86.acpi.Dsdt.build(expectedSlots).length;
+        assertMatches(log, "ACPI: DSDT 0x[0-9A-F]{16} " + String.format("%06X", dsdtLength));
         if (pvm) {
             assertEquals(EndReason.Kind.EMULATION_FAILURE, end.endReason().kind(), end::toString);
             assertTrue(end.endReason().detail().contains("bytes "), "the failing instruction's bytes: " + end);
             assertEquals(VmState.FAILED, end.state());
         } else {
             assertContains(log, "flotilla-init: ready");
+            // found through ACPI: the block device, and the vsock transport bound to its device
+            assertMatches(log, "virtio_blk virtio\\d+: \\[vda\\]");
             assertTrue(end.endReason().kind().guestInitiated(), end::toString);
             assertTrue(end.bootMs() > 0, "the initramfs writes the boot timer");
         }

@@ -50,4 +50,47 @@ class RunOptionsTest {
         assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--frobnicate")))
                 .getMessage().contains("unknown option"));
     }
+
+    @Test
+    void deviceOptionsBecomeValidatedDevicesInSlotOrder() {
+        RunOptions o = RunOptions.parse(List.of("--drive", "/d/root.img:ro:root", "--drive", "/d/data.img",
+                "--tap", "tap7:06:00:ac:10:00:02", "--vsock", "3:/tmp/v.sock", "--entropy", "--balloon", "64:deflate:stats=5",
+                "--rate-limit", "drive1=bw=1048576/1000+4096,ops=100/1000", "--rate-limit", "net0.tx=ops=10/1000",
+                "--rate-limit", "entropy=bw=64/1000"));
+        var d = o.devices();
+        assertEquals(2, d.drives().size());
+        assertTrue(d.drives().get(0).isRootDevice() && d.drives().get(0).isReadOnly());
+        assertEquals("drive1", d.drives().get(1).driveId());
+        var bw = d.drives().get(1).rateLimiter().orElseThrow().bandwidth().orElseThrow();
+        assertEquals(1048576, bw.size());
+        assertEquals(4096, bw.oneTimeBurst());
+        assertEquals(1000, bw.refillTimeMs());
+        assertEquals(100, d.drives().get(1).rateLimiter().orElseThrow().ops().orElseThrow().size());
+        assertEquals("tap7", d.networkInterfaces().get(0).hostDevName());
+        assertEquals("06:00:ac:10:00:02", d.networkInterfaces().get(0).guestMac().orElseThrow());
+        assertEquals(10, d.networkInterfaces().get(0).txRateLimiter().orElseThrow().ops().orElseThrow().size());
+        assertTrue(d.networkInterfaces().get(0).rxRateLimiter().isEmpty());
+        assertEquals(3, d.vsock().orElseThrow().guestCid());
+        assertEquals(64, d.entropy().orElseThrow().rateLimiter().orElseThrow().bandwidth().orElseThrow().size());
+        assertTrue(d.balloon().orElseThrow().deflateOnOom());
+        assertEquals(5, d.balloon().orElseThrow().statsPollingIntervalS());
+    }
+
+    @Test
+    void badDeviceOptionsSayWhatIsAccepted() {
+        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--drive", "/x:rw")))
+                .getMessage().contains("PATH[:ro][:root]"));
+        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--vsock", "/x")))
+                .getMessage().contains("CID:UDS_PATH"));
+        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--vsock", "2:/x")))
+                .getMessage().contains("guest_cid"));
+        assertTrue(assertThrows(RunOptions.UsageException.class,
+                () -> RunOptions.parse(List.of("--rate-limit", "drive0=bw=10"))).getMessage().contains("SIZE/REFILL_MS"));
+        assertTrue(assertThrows(RunOptions.UsageException.class,
+                () -> RunOptions.parse(List.of("--rate-limit", "drive3=ops=1/1"))).getMessage().contains("names no attached device"));
+        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--tap", "bad/name")))
+                .getMessage().contains("host_dev_name"));
+        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--balloon", "x")))
+                .getMessage().contains("whole number"));
+    }
 }

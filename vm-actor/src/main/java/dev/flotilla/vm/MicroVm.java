@@ -36,7 +36,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     public static final String RELEASE_DISPATCHER = "flotilla.vm-release-dispatcher";
 
     public sealed interface Command permits Start, Pause, Resume, Stop, SendCtrlAltDel, GetInfo, Subscribe,
-            UpdateDevice, GetDeviceMetrics, Built, BuildFailed, VcpuReport, GuestReset, BootTimerFired, Released {}
+            UpdateDevice, GetDeviceMetrics, GetBalloonStatistics, GetVcpuExits, Built, BuildFailed, VcpuReport,
+            GuestReset, BootTimerFired, Released {}
 
     public record Start(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
     public record Pause(ActorRef<StatusReply<VmInfo>> replyTo) implements Command {}
@@ -49,8 +50,19 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     public record Subscribe(ActorRef<VmInfo> subscriber) implements Command {}
     /** A live change to one device (drive_id, iface_id, or the kind for single devices: vsock, entropy, balloon). */
     public record UpdateDevice(String deviceId, DeviceUpdate update, ActorRef<StatusReply<Done>> replyTo) implements Command {}
+    /** The balloon's size and the guest's last memory statistics (GET /balloon/statistics). */
+    public record GetBalloonStatistics(ActorRef<StatusReply<dev.flotilla.vm.devices.balloon.BalloonStatistics>> replyTo)
+            implements Command {}
     /** Counters of every device, one reply per device (an empty list when none or not running). */
     public record GetDeviceMetrics(ActorRef<List<VirtioDeviceActor.DeviceMetrics>> replyTo) implements Command {}
+    /** vCPU exits by kind since boot, summed over the vCPUs (all zero before the loops start). */
+    public record GetVcpuExits(ActorRef<VcpuExits> replyTo) implements Command {}
+    /** Reply to {@link GetVcpuExits}: one count per {@link VcpuLoop.ExitKind}, cumulative. */
+    public record VcpuExits(String vmId, java.util.Map<VcpuLoop.ExitKind, Long> counts) {
+        public VcpuExits {
+            counts = java.util.Map.copyOf(counts);
+        }
+    }
 
     private record Built(VmResources resources) implements Command {}
     private record BuildFailed(Throwable cause) implements Command {}
@@ -74,6 +86,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private final List<VcpuLoop> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Map<String, ActorRef<VirtioDeviceActor.Command>> deviceActors = new java.util.LinkedHashMap<>();
     private int vcpusAlive;
+    private final java.util.Set<Integer> exitedVcpus = new java.util.HashSet<>();
     private int vcpusPaused;
     private EndReason endReason;
     private long startNanos;
@@ -251,6 +264,23 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             collectDeviceMetrics(m.replyTo());
             return Behaviors.same();
         }
+        if (c instanceof GetBalloonStatistics m) {
+            var balloon = resources.devices().stream()
+                    .filter(d -> d.device() instanceof dev.flotilla.vm.devices.balloon.VirtioBalloon).findFirst();
+            if (balloon.isEmpty()) {
+                m.replyTo().tell(StatusReply.error("VM " + id + " has no balloon device"));
+            } else {
+                var stats = ((dev.flotilla.vm.devices.balloon.VirtioBalloon) balloon.get().device()).statistics();
+                if (stats.isPresent()) m.replyTo().tell(StatusReply.success(stats.get()));
+                else m.replyTo().tell(StatusReply.error("VM " + id + ": balloon statistics are off "
+                        + "(stats_polling_interval_s is 0) or the guest has not reported any yet"));
+            }
+            return Behaviors.same();
+        }
+        if (c instanceof GetVcpuExits m) {
+            m.replyTo().tell(vcpuExits());
+            return Behaviors.same();
+        }
         if (c instanceof SendCtrlAltDel m) {
             if (state != VmState.RUNNING) {
                 m.replyTo().tell(StatusReply.error("VM " + id + " is " + state.name().toLowerCase()
@@ -287,6 +317,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         } else if (report instanceof Vcpu.GuestEnded g) {
             return beginStopping(g.reason());
         } else if (report instanceof Vcpu.Exited) {
+            exitedVcpus.add(report.index());
             // a loop that exits on its own has reported GuestEnded first
             vcpusAlive--;
             return beginStopping(EndReason.of(EndReason.Kind.VMM_ERROR, "vCPU " + report.index() + " exited"));
@@ -300,7 +331,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         setState(VmState.STOPPING);
         getContext().getLog().atInfo().addKeyValue("vm", id).addKeyValue("reason", endReason.kind().label())
                 .log("microVM {} stopping: {}", id, endReason);
-        vcpus.forEach(v -> v.tell(new Vcpu.Stop()));
+        // only to loops still running: an exited vCPU's actor is gone (no dead letters for each guest reset)
+        for (int i = 0; i < vcpus.size(); i++) if (!exitedVcpus.contains(i)) vcpus.get(i).tell(new Vcpu.Stop());
         failPending(pendingPause, "VM " + id + " is stopping");
         failPending(pendingResume, "VM " + id + " is stopping");
         return vcpusAlive == 0 ? release() : stopping();
@@ -309,6 +341,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private Behavior<Command> stopping() {
         return common(Behaviors.receive(Command.class))
                 .onMessage(VcpuReport.class, r -> {
+                    if (r.report() instanceof Vcpu.Exited) exitedVcpus.add(r.report().index());
                     if (r.report() instanceof Vcpu.Exited && --vcpusAlive == 0) return release();
                     return Behaviors.same();
                 })
@@ -410,6 +443,16 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         }));
     }
 
+    private VcpuExits vcpuExits() {
+        java.util.Map<VcpuLoop.ExitKind, Long> counts = new java.util.EnumMap<>(VcpuLoop.ExitKind.class);
+        for (VcpuLoop.ExitKind k : VcpuLoop.ExitKind.values()) {
+            long n = 0;
+            for (VcpuLoop l : loops) n += l.exitCount(k);
+            counts.put(k, n);
+        }
+        return new VcpuExits(id, counts);
+    }
+
     /** Answers a command the current phase does not take, with what the user can do instead. */
     private Behavior<Command> refuse(Command c) {
         String what = c.getClass().getSimpleName();
@@ -422,6 +465,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         }
         else if (c instanceof UpdateDevice m) m.replyTo().tell(StatusReply.error(why));
         else if (c instanceof GetDeviceMetrics m) m.replyTo().tell(List.of());
+        else if (c instanceof GetBalloonStatistics m) m.replyTo().tell(StatusReply.error(why));
+        else if (c instanceof GetVcpuExits m) m.replyTo().tell(vcpuExits());
         return Behaviors.same();
     }
 

@@ -3,14 +3,20 @@ package dev.flotilla.vm;
 import dev.flotilla.kvm.EventFd;
 import dev.flotilla.kvm.VmFd;
 import dev.flotilla.kvm.memory.GuestMemory;
+import dev.flotilla.kvm.memory.MmapGuestMemory;
 import dev.flotilla.kvm.x86.boot.VirtioSlot;
 import dev.flotilla.vm.bus.Bus;
 import dev.flotilla.vm.config.DriveConfig;
 import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.RateLimiterConfig;
 import dev.flotilla.vm.config.VmDevices;
+import dev.flotilla.vm.config.VsockConfig;
+import dev.flotilla.vm.devices.balloon.PageReleaser;
+import dev.flotilla.vm.devices.balloon.VirtioBalloon;
 import dev.flotilla.vm.devices.block.VirtioBlock;
 import dev.flotilla.vm.devices.rng.VirtioRng;
+import dev.flotilla.vm.devices.vsock.VirtioVsock;
+import dev.flotilla.vm.devices.vsock.VsockLimits;
 import dev.flotilla.vm.virtio.MmioRegisters;
 import dev.flotilla.vm.virtio.TransportEvents;
 import dev.flotilla.vm.virtio.VirtioMmioTransport;
@@ -68,13 +74,27 @@ final class VirtioAttacher {
             attach(n.ifaceId(), "net", dev.flotilla.vm.devices.net.VirtioNetFactory.create(workerName("net-" + n.ifaceId()), n));
         }
         if (devices.vsock().isPresent()) {
-            throw new InvalidConfigException("vsock", "virtio-vsock is not available in this build yet");
+            VsockConfig v = devices.vsock().get();
+            VirtioVsock vsock;
+            try {
+                vsock = VirtioVsock.open(workerName("vsock"), v, VsockLimits.DEFAULT);
+            } catch (IOException e) {
+                throw new InvalidConfigException("uds_path", e.getMessage());
+            }
+            attach("vsock", "vsock", vsock);
         }
         devices.entropy().ifPresent(e -> attach("entropy", "rng",
                 new VirtioRng(workerName("rng"), e.rateLimiter().map(RateLimiterConfig::newLimiter))));
-        if (devices.balloon().isPresent()) {
-            throw new InvalidConfigException("balloon", "virtio-balloon is not available in this build yet");
-        }
+        devices.balloon().ifPresent(b -> {
+            PageReleaser releaser = memory instanceof MmapGuestMemory m ? m::discard : (addr, len) -> { };
+            VirtioBalloon balloon;
+            try {
+                balloon = new VirtioBalloon(workerName("balloon"), b, memory.totalSize(), releaser);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException("amount_mib", e.getMessage());
+            }
+            attach("balloon", "balloon", balloon);
+        });
         return List.copyOf(attached);
     }
 

@@ -14,48 +14,63 @@ import dev.flotilla.kvm.x86.boot.BootSpec;
 import dev.flotilla.kvm.x86.boot.Initrd;
 import dev.flotilla.kvm.x86.boot.KernelImage;
 import dev.flotilla.kvm.x86.boot.KernelLoader;
-import dev.flotilla.kvm.x86.boot.MemoryLayout;
 import dev.flotilla.kvm.x86.cpuid.CpuidPolicy;
 import dev.flotilla.vm.bus.Bus;
 import dev.flotilla.vm.bus.IrqTrigger;
+import dev.flotilla.vm.config.MachineConfig;
 import dev.flotilla.vm.config.VmSpec;
 import dev.flotilla.vm.console.ConsoleSink;
 import dev.flotilla.vm.devices.boottimer.BootTimer;
 import dev.flotilla.vm.devices.i8042.I8042;
 import dev.flotilla.vm.devices.serial.Serial8250;
+import dev.flotilla.vm.pool.BareVm;
+import dev.flotilla.vm.pool.VmPool;
+import dev.flotilla.vm.pool.VmShape;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Assembles one microVM from its spec: guest RAM, the KVM VM with in-kernel irqchip and PIT, the kernel
  * and boot data, the vCPUs (CPUID, MSRs, registers, LAPIC), and the legacy devices on the PIO and MMIO
  * buses. Blocking (mmap, file reads): it runs on the blocking dispatcher, never on an actor's thread.
  * On any failure everything built so far is released before the error propagates.
+ * <p>With a {@link VmPool} the first part (RAM, VM fd, TSS, irqchip, PIT, memory slots: a {@link BareVm})
+ * comes pre-made when one is ready; everything guest-specific is still done here, per request.
  */
 public final class VmBuilder {
 
-    /** KVM needs three pages below 4 GiB for the TSS and one for the identity map (Intel only). */
-    static final long TSS_ADDRESS = 0xfffb_d000L;
-    static final long IDENTITY_MAP_ADDRESS = 0xfffb_c000L;
-
     private VmBuilder() {}
 
+    /** Builds cold: every step on this thread, as without a pool. */
     public static VmResources build(Kvm kvm, VmSpec spec, BootProtocol protocol, ConsoleSink console, VmHooks hooks) {
+        return buildWith(kvm, null, spec, protocol, console, hooks);
+    }
+
+    /**
+     * As {@link #build(Kvm, VmSpec, BootProtocol, ConsoleSink, VmHooks)}, but starts from a pre-created VM
+     * of {@code pool} when one of the spec's shape is ready (guest RAM, VM fd, irqchip, PIT, memory slots
+     * already set up); otherwise builds cold, with the same result. The request path then only loads the
+     * kernel, writes the boot data and creates the vCPUs and devices.
+     */
+    public static VmResources build(Kvm kvm, VmPool pool, VmSpec spec, BootProtocol protocol, ConsoleSink console,
+                                    VmHooks hooks) {
+        return buildWith(kvm, Objects.requireNonNull(pool, "pool"), spec, protocol, console, hooks);
+    }
+
+    private static VmResources buildWith(Kvm kvm, VmPool pool, VmSpec spec, BootProtocol protocol, ConsoleSink console,
+                                         VmHooks hooks) {
         Deque<AutoCloseable> undo = new ArrayDeque<>();
         try {
-            long memBytes = spec.machineConfig().memSizeBytes();
             int vcpuCount = spec.machineConfig().vcpuCount();
-            MmapGuestMemory memory = MmapGuestMemory.allocate(MemoryLayout.ramRegions(memBytes));
+            BareVm bare = bareVm(kvm, pool, spec.machineConfig());
+            MmapGuestMemory memory = bare.memory();
             undo.push(memory);
-            VmFd vm = kvm.createVm();
+            VmFd vm = bare.vm();
             undo.push(vm);
-            vm.setTssAddr(TSS_ADDRESS);
-            vm.setIdentityMapAddr(IDENTITY_MAP_ADDRESS);
-            vm.createIrqchip();
-            vm.createPit2();
-            vm.registerMemory(memory);
 
             Bus.Builder mmioBus = Bus.builder();
             VirtioAttacher virtio = new VirtioAttacher(spec.id(), vm, memory, mmioBus, undo);
@@ -118,6 +133,15 @@ public final class VmBuilder {
             closeAll(undo, e);
             throw new VmBuildException("cannot build VM " + spec.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A pooled VM of the spec's shape if one is ready, else one made now (the steps that wait in the kernel). */
+    private static BareVm bareVm(Kvm kvm, VmPool pool, MachineConfig machine) {
+        Optional<VmShape> shape = VmShape.of(machine);
+        // sizes and settings the pool does not keep are built exactly as before pools existed
+        VmShape cold = shape.orElseGet(() -> new VmShape(machine.memSizeMib()));
+        if (pool == null || shape.isEmpty()) return BareVm.create(kvm, cold);
+        return pool.take(shape.get()).orElseGet(() -> BareVm.create(kvm, cold));
     }
 
     private static IrqTrigger irqfd(VmFd vm, int gsi, Deque<AutoCloseable> undo) {

@@ -15,6 +15,7 @@ import dev.flotilla.vm.config.HugePages;
 import dev.flotilla.vm.config.MachineConfig;
 import dev.flotilla.vm.config.VmSpec;
 import dev.flotilla.vm.console.ConsoleSink;
+import dev.flotilla.vm.pool.VmPool;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -42,14 +43,27 @@ record ProbeVm(String id, ActorRef<MicroVm.Command> ref, ConsoleSink console,
      */
     static ProbeVm spawn(ActorTestKit testKit, Kvm kvm, String id, int vcpus, long memMib, Path kernel,
                          String cmdline, CompletionStage<?> buildGate) {
+        return spawn(testKit, kvm, id, vcpus, memMib, kernel, cmdline, buildGate, dev.flotilla.vm.config.VmDevices.NONE);
+    }
+
+    /** As above, with virtio devices. */
+    static ProbeVm spawn(ActorTestKit testKit, Kvm kvm, String id, int vcpus, long memMib, Path kernel,
+                         String cmdline, CompletionStage<?> buildGate, dev.flotilla.vm.config.VmDevices devices) {
+        return spawn(testKit, kvm, null, id, vcpus, memMib, kernel, cmdline, buildGate, devices);
+    }
+
+    /** As above, built through {@code pool} (null: built cold). */
+    static ProbeVm spawn(ActorTestKit testKit, Kvm kvm, VmPool pool, String id, int vcpus, long memMib, Path kernel,
+                         String cmdline, CompletionStage<?> buildGate, dev.flotilla.vm.config.VmDevices devices) {
         VmSpec spec = new VmSpec(id, new MachineConfig(vcpus, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
-                new BootSource(kernel, Optional.empty(), cmdline));
+                new BootSource(kernel, Optional.empty(), cmdline), devices);
         ConsoleSink console = ConsoleSink.inMemory();
         AtomicReference<VmResources> built = new AtomicReference<>();
         List<ProcessFootprint.HostRange> guestRam = new CopyOnWriteArrayList<>();
         ActorRef<MicroVm.Command> ref = testKit.spawn(MicroVm.create(id, vcpus, memMib, hooks -> {
             if (buildGate != null) buildGate.toCompletableFuture().join();
-            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
+            VmResources r = pool == null ? VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks)
+                    : VmBuilder.build(kvm, pool, spec, BootProtocol.AUTO, console, hooks);
             built.set(r);
             for (GuestMemory.Region region : r.memory().regions()) {
                 long host = r.memory().hostAddress(region);

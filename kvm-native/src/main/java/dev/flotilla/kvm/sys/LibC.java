@@ -89,6 +89,39 @@ public interface LibC {
 
     int epoll_wait(int epfd, long events, int maxevents, int timeout);
 
+    // Unix-domain stream sockets: the host side of virtio-vsock (a listener at uds_path, streams to host
+    // programs). Buffers are raw addresses, as for read/write.
+    int AF_UNIX = 1;
+    int SOCK_STREAM = 1;
+    int SOCK_NONBLOCK = 0x800;
+    int SOCK_CLOEXEC = 0x80000;
+    int MSG_PEEK = 0x2;
+    int MSG_DONTWAIT = 0x40;
+    /** send() on a stream whose peer has gone: EPIPE instead of SIGPIPE. */
+    int MSG_NOSIGNAL = 0x4000;
+    int SHUT_RD = 0;
+    int SHUT_WR = 1;
+    int SHUT_RDWR = 2;
+    /** struct sockaddr_un: sa_family_t (u16) + char sun_path[108]. */
+    int SOCKADDR_UN_SIZE = 110;
+
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, long addr, int addrlen);
+
+    int listen(int fd, int backlog);
+
+    /** {@code accept4(fd, addr, addrlen, flags)}: pass 0 for addr and addrlen when the peer address is not wanted. */
+    int accept4(int fd, long addr, long addrlen, int flags);
+
+    int connect(int fd, long addr, int addrlen);
+
+    long recv(int fd, long buf, long len, int flags);
+
+    long send(int fd, long buf, long len, int flags);
+
+    int shutdown(int fd, int how);
+
     /** open(2) flag: reads and writes return EAGAIN instead of waiting (a TAP served from epoll). */
     int O_NONBLOCK = 0x800;
 }

@@ -1,5 +1,6 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.vm.pool.VmPoolConfig;
 import java.util.List;
 
 /**
@@ -10,18 +11,20 @@ import java.util.List;
  * @param burst   VMs asked for at once in the burst phase
  * @param hold    VMs kept idle (probe.hold) at once for the memory phase
  * @param phases  rounds of the direct set-up breakdown (0 = skip)
+ * @param pool    VMs of the benchmark's size kept pre-created in a warm pool (0 = no pool, built cold)
  */
 public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus, long memMib, boolean skipQemu,
-                           int phases, String qemu) {
+                           int phases, String qemu, int pool) {
 
     public static final String USAGE = """
             usage: flotilla bench boot [--count N] [--burst B] [--hold K] [--warmup W] [--vcpus V] [--mem-mib M]
-                                       [--phases R] [--skip-qemu] [--qemu BINARY]
+                                       [--phases R] [--skip-qemu] [--qemu BINARY] [--pool P]
               Boots the probe guest with Flotilla (in this JVM) and with QEMU microvm (processes, KVM) side by
               side and prints one table: boot time (N sequential boots, default 50, after W warm-up boots each,
               default 5), host memory per VM beyond guest RAM (K idle VMs, default 20), and a burst of B VMs
               asked for at once (default 100), plus a breakdown of Flotilla's VM set-up by phase (R rounds,
-              default 20). Progress goes to stderr, the table to stdout.""";
+              default 20). --pool P builds Flotilla's VMs from a warm pool of P pre-created VMs (default 0: cold).
+              Progress goes to stderr, the table to stdout.""";
 
     public BenchOptions {
         positive("--count", count, 10_000);
@@ -32,6 +35,15 @@ public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus
         if (memMib < 16 || memMib > 64 * 1024) throw new UsageException("--mem-mib must be 16 to 65536, got " + memMib);
         if (phases < 0 || phases > 10_000) throw new UsageException("--phases must be 0 to 10000, got " + phases);
         if (qemu == null || qemu.isBlank()) throw new UsageException("--qemu needs a binary name or path");
+        if (pool < 0 || pool > VmPoolConfig.MAX_TARGET) {
+            throw new UsageException("--pool must be 0 to " + VmPoolConfig.MAX_TARGET + ", got " + pool);
+        }
+    }
+
+    /** Without a warm pool. */
+    public BenchOptions(int count, int warmup, int burst, int hold, int vcpus, long memMib, boolean skipQemu,
+                        int phases, String qemu) {
+        this(count, warmup, burst, hold, vcpus, memMib, skipQemu, phases, qemu, 0);
     }
 
     public static BenchOptions defaults() {
@@ -42,6 +54,7 @@ public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus
     public static BenchOptions parse(List<String> args) {
         BenchOptions d = defaults();
         int count = d.count, warmup = d.warmup, burst = d.burst, hold = d.hold, vcpus = d.vcpus, phases = d.phases;
+        int pool = d.pool;
         long mem = d.memMib;
         boolean skipQemu = false;
         String qemu = d.qemu;
@@ -57,10 +70,11 @@ public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus
                 case "--phases" -> phases = integer(args, ++i, a);
                 case "--skip-qemu" -> skipQemu = true;
                 case "--qemu" -> qemu = value(args, ++i, a);
+                case "--pool" -> pool = integer(args, ++i, a);
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
-        return new BenchOptions(count, warmup, burst, hold, vcpus, mem, skipQemu, phases, qemu);
+        return new BenchOptions(count, warmup, burst, hold, vcpus, mem, skipQemu, phases, qemu, pool);
     }
 
     private static void positive(String opt, int v, int max) {

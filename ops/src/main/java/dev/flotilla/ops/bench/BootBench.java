@@ -23,11 +23,11 @@ final class BootBench {
         this.progress = progress;
     }
 
-    BenchReport run() throws BootException {
+    BenchReport run() throws BootException, InterruptedException {
         MachineInfo machine = MachineInfo.collect(options.qemu());
         Optional<QemuRuns> qemu = options.skipQemu() ? Optional.empty()
                 : Optional.of(new QemuRuns(options.qemu(), options.vcpus(), options.memMib(), kernel));
-        try (FlotillaFleet fleet = new FlotillaFleet(kernel, options.vcpus(), options.memMib())) {
+        try (FlotillaFleet fleet = new FlotillaFleet(kernel, options.vcpus(), options.memMib(), options.pool())) {
             FlotillaRuns flotilla = new FlotillaRuns(fleet);
 
             progress.phase("warm-up: " + options.warmup() + " boots each (Flotilla: JIT; QEMU: page cache)");
@@ -47,6 +47,7 @@ final class BootBench {
                 qemu.ifPresent(q -> q.bootOnce(qs));
                 progress.tick("boots", i + 1, options.count());
             }
+            fleet.poolStats().ifPresent(s -> progress.phase("  after the sequential boots, " + s.describe()));
 
             progress.phase("memory: " + options.hold() + " idle VMs (probe.hold) at once, Flotilla");
             BenchReport.Memory fMem = flotilla.memory(options.hold(), progress);
@@ -57,6 +58,7 @@ final class BootBench {
 
             progress.phase("burst: " + options.burst() + " Flotilla VMs asked for at once");
             BenchReport.Burst fBurst = flotilla.burst(options.burst(), progress);
+            fleet.poolStats().ifPresent(s -> progress.phase("  after the burst, " + s.describe()));
             Optional<BenchReport.Burst> qBurst = qemu.map(q -> {
                 progress.phase("burst: " + options.burst() + " QEMU processes spawned at once");
                 return q.burst(options.burst(), progress);

@@ -38,9 +38,9 @@ final class DevicesBench {
         this.progress = progress;
     }
 
-    DevicesReport run() throws IOException {
+    DevicesReport run() throws IOException, InterruptedException {
         MachineInfo machine = MachineInfo.collect(options.qemu());
-        try (FlotillaFleet fleet = new FlotillaFleet(kernel, 1, MEM_MIB)) {
+        try (FlotillaFleet fleet = new FlotillaFleet(kernel, 1, MEM_MIB, 0)) {   // no warm pool: one VM at a time
             if (!options.skipBlock()) block(fleet);
             if (!options.skipNet()) new NetBench(options, kernel, progress, fleet, setup, failures, flotilla, qemu).run();
         }

@@ -16,7 +16,11 @@ import dev.flotilla.vm.config.MachineConfig;
 import dev.flotilla.vm.config.VmDevices;
 import dev.flotilla.vm.config.VmSpec;
 import dev.flotilla.vm.console.ConsoleSink;
+import dev.flotilla.vm.pool.VmPool;
+import dev.flotilla.vm.pool.VmPoolConfig;
+import dev.flotilla.vm.pool.VmPoolStats;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +31,7 @@ import java.util.function.Function;
  * Flotilla as the benchmark runs it: one ActorSystem and one shared {@link Kvm} in this JVM, every VM
  * a {@link MicroVm} actor built by {@link VmBuilder} exactly as {@code flotilla run} builds it. The
  * builder is wrapped only to take timestamps and keep a reference to the VM's resources (for the
- * guest-RAM residency count).
+ * guest-RAM residency count). With {@code --pool P} the VMs are built from a warm {@link VmPool} of P.
  */
 final class FlotillaFleet implements AutoCloseable {
 
@@ -39,12 +43,17 @@ final class FlotillaFleet implements AutoCloseable {
     private final int vcpus;
     private final long memMib;
     private final AtomicInteger ids = new AtomicInteger();
+    private final Optional<VmPool> pool;
 
-    FlotillaFleet(Path kernel, int vcpus, long memMib) {
+    FlotillaFleet(Path kernel, int vcpus, long memMib, int pool) throws InterruptedException {
         this.kernel = kernel;
         this.vcpus = vcpus;
         this.memMib = memMib;
         this.kvm = Kvm.open();
+        this.pool = pool == 0 ? Optional.empty() : Optional.of(VmPool.start(kvm, VmPoolConfig.of(memMib, pool)));
+        if (this.pool.isPresent() && !this.pool.get().awaitReady(Duration.ofSeconds(30))) {
+            System.err.println("bench: the warm pool did not fill within 30 s: " + this.pool.get().stats().describe());
+        }
         Behavior<Launch> guardian = Behaviors.receive((ctx, l) -> {
             l.handle().actor = ctx.spawn(BenchVm.create(l.handle(), l.microVm()), l.handle().id());
             return Behaviors.same();
@@ -54,6 +63,10 @@ final class FlotillaFleet implements AutoCloseable {
 
     Kvm kvm() {
         return kvm;
+    }
+
+    Optional<VmPoolStats> poolStats() {
+        return pool.map(VmPool::stats);
     }
 
     /** Asks for one VM and returns at once; the handle's futures complete as it boots and ends. */
@@ -91,7 +104,9 @@ final class FlotillaFleet implements AutoCloseable {
             }
         };
         try {
-            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, handle.console, timed);
+            VmResources r = pool.isPresent()
+                    ? VmBuilder.build(kvm, pool.get(), spec, BootProtocol.AUTO, handle.console, timed)
+                    : VmBuilder.build(kvm, spec, BootProtocol.AUTO, handle.console, timed);
             handle.buildEndNanos = System.nanoTime();
             handle.resources.complete(r);
             return r;
@@ -109,6 +124,7 @@ final class FlotillaFleet implements AutoCloseable {
         } catch (Exception e) {
             System.err.println("bench: the actor system did not stop within 20 s: " + e);
         } finally {
+            pool.ifPresent(VmPool::close);
             kvm.close();
         }
     }

@@ -18,7 +18,8 @@ final class ReportTable {
         sb.append("flotilla bench boot: probe guest ").append(r.kernel()).append(", ")
                 .append(o.vcpus()).append(" vCPU, ").append(o.memMib()).append(" MiB; N=").append(o.count())
                 .append(" sequential boots per peer after ").append(o.warmup()).append(" warm-up boots each, K=")
-                .append(o.hold()).append(" idle VMs, burst B=").append(o.burst()).append('\n');
+                .append(o.hold()).append(" idle VMs, burst B=").append(o.burst())
+                .append(o.pool() > 0 ? ", Flotilla from a warm pool of " + o.pool() : "").append('\n');
         MachineInfo m = r.machine();
         sb.append("machine: ").append(m.cpuModel()).append(", ").append(m.cores()).append(" cores, ")
                 .append(m.kernel()).append(", load average at start ").append(m.load()).append('\n');

@@ -30,6 +30,14 @@ class BenchOptionsTest {
     }
 
     @Test
+    void poolIsOffByDefaultAndBounded() {
+        assertEquals(0, BenchOptions.parse(List.of()).pool());
+        assertEquals(4, BenchOptions.parse(List.of("--pool", "4")).pool());
+        var e = assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse(List.of("--pool", "65")));
+        assertTrue(e.getMessage().contains("--pool must be 0 to 64"), e.getMessage());
+    }
+
+    @Test
     void mistakesSayWhatToTypeInstead() {
         var e = assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse(List.of("--count", "0")));
         assertTrue(e.getMessage().contains("--count must be 1 to"), e.getMessage());

@@ -6,13 +6,14 @@ import java.util.Map;
 public interface LiveDevice {
 
     /** Counters for metrics (Firecracker's per-device metric names where they exist). */
-    Map<String, Long> metrics();
+    Map<String, Long> counters();
 
     /**
-     * Applies a post-boot change.
+     * Applies a post-boot change; never blocks (work the data path must do, like installing a new
+     * backing file between two requests, completes the returned stage).
      *
      * @throws dev.flotilla.vm.config.InvalidConfigException if this device does not take that change,
      *         or the change itself is refused (e.g. a new backing file that cannot be opened)
      */
-    void apply(DeviceUpdate update);
+    java.util.concurrent.CompletionStage<Void> apply(DeviceUpdate update);
 }

@@ -27,6 +27,8 @@ public final class VirtioDeviceActor {
     /** One device's counters at one moment. */
     public record DeviceMetrics(String id, String kind, Map<String, Long> counters) {}
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(VirtioDeviceActor.class);
+
     private VirtioDeviceActor() {}
 
     public static Behavior<Command> create(String vmId, AttachedDevice device) {
@@ -42,10 +44,20 @@ public final class VirtioDeviceActor {
                             return Behaviors.same();
                         }
                         try {
-                            live.apply(m.update());
-                            ctx.getLog().atInfo().addKeyValue("vm", vmId).addKeyValue("device", device.id())
-                                    .log("applied {} to {}", m.update().getClass().getSimpleName(), device.id());
-                            m.replyTo().tell(StatusReply.ack());
+                            String what = m.update().getClass().getSimpleName();
+                            live.apply(m.update()).whenComplete((ok, err) -> {
+                                if (err == null) {
+                                    // completes off the actor's thread: the class logger, not the context's
+                                    log.atInfo().addKeyValue("vm", vmId).addKeyValue("device", device.id())
+                                            .log("applied {} to {}", what, device.id());
+                                    m.replyTo().tell(StatusReply.ack());
+                                } else {
+                                    Throwable c = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                                            ? err.getCause() : err;
+                                    m.replyTo().tell(StatusReply.error(new InvalidConfigException(device.kind(),
+                                            "could not update " + device.kind() + " '" + device.id() + "': " + c.getMessage())));
+                                }
+                            });
                         } catch (InvalidConfigException e) {
                             m.replyTo().tell(StatusReply.error(e));
                         } catch (RuntimeException e) {
@@ -56,7 +68,7 @@ public final class VirtioDeviceActor {
                     })
                     .onMessage(GetMetrics.class, m -> {
                         Map<String, Long> counters = new java.util.TreeMap<>();
-                        if (device.device() instanceof LiveDevice live) counters.putAll(live.metrics());
+                        if (device.device() instanceof LiveDevice live) counters.putAll(live.counters());
                         counters.put("data_path_failures", failures[0]);
                         counters.put("malformed_chains", malformed(device));
                         m.replyTo().tell(new DeviceMetrics(device.id(), device.kind(), counters));

@@ -70,6 +70,23 @@ public final class BlockMetrics {
         ioErrors.get(k).increment();
     }
 
+    /** The counters under Firecracker's block metric names (read_bytes, write_count ...), for metrics export. */
+    public java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> m = new java.util.TreeMap<>();
+        m.put("read_count", reads());
+        m.put("read_bytes", readBytes());
+        m.put("write_count", writes());
+        m.put("write_bytes", writeBytes());
+        m.put("flush_count", flushes());
+        m.put("get_id_count", getIds());
+        m.put("unsupported_count", unsupported());
+        m.put("read_only_refusals", readOnlyRefusals());
+        m.put("rate_limiter_throttled_events", throttledEvents());
+        m.put("update_count", swaps());
+        m.put("invalid_reqs_count", malformedTotal());
+        return m;
+    }
+
     /** Completed reads (VIRTIO_BLK_T_IN answered OK). */
     public long reads() {
         return reads.sum();

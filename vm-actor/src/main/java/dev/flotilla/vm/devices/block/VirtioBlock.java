@@ -1,7 +1,10 @@
 package dev.flotilla.vm.devices.block;
 
 import dev.flotilla.vm.config.DriveConfig;
+import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.RateLimiterConfig;
+import dev.flotilla.vm.devices.DeviceUpdate;
+import dev.flotilla.vm.devices.LiveDevice;
 import dev.flotilla.vm.ratelimit.RateLimiter;
 import dev.flotilla.vm.virtio.DescriptorChain;
 import dev.flotilla.vm.virtio.Interrupts;
@@ -40,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * worker is idle, else the worker right after its current request — so no request ever spans two
  * files, and the caller never waits for guest I/O.
  */
-public final class VirtioBlock extends WorkerBackedDevice {
+public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice {
 
     private static final Logger log = LoggerFactory.getLogger(VirtioBlock.class);
 
@@ -165,6 +168,33 @@ public final class VirtioBlock extends WorkerBackedDevice {
     public void updateRateLimiter(RateLimiterConfig config) {
         config.applyTo(limiter);
         worker.setDeadline(System.nanoTime());
+    }
+
+    /** Firecracker's block metric names where they exist ({@link BlockMetrics#counters()}), plus host I/O errors. */
+    @Override
+    public java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> c = new java.util.TreeMap<>(metrics().counters());
+        c.put("io_errors", metrics().ioErrorsTotal());
+        return c;
+    }
+
+    /**
+     * PATCH /drives/{id}: a new backing file (when the path changed) and/or a new rate limiter. Completes
+     * once the new file is installed, so the caller's 204 means the guest has been told.
+     */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> apply(DeviceUpdate update) {
+        if (!(update instanceof DeviceUpdate.Drive d) || !d.drive().driveId().equals(driveId)) {
+            throw new InvalidConfigException("drive_id", "drive '" + driveId + "' takes only its own drive updates");
+        }
+        d.drive().rateLimiter().ifPresent(this::updateRateLimiter);
+        if (!d.pathChanged()) return CompletableFuture.completedFuture(null);
+        try {
+            return swapBackingFile(d.drive().pathOnHost()).thenApply(capacity -> null);
+        } catch (IOException e) {
+            throw new InvalidConfigException("path_on_host", "cannot use " + d.drive().pathOnHost()
+                    + " as the new backing file of drive '" + driveId + "': " + e.getMessage());
+        }
     }
 
     /**

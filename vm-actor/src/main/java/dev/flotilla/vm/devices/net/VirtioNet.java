@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>Control plane: {@link #updateRateLimiters} (Firecracker's PATCH /network-interfaces) may be
  * called from any thread while the device runs; the worker picks the change up at once.
  */
-public final class VirtioNet extends WorkerBackedDevice {
+public final class VirtioNet extends WorkerBackedDevice implements dev.flotilla.vm.devices.LiveDevice {
 
     private static final Logger log = LoggerFactory.getLogger(VirtioNet.class);
 
@@ -72,6 +72,35 @@ public final class VirtioNet extends WorkerBackedDevice {
         this.txLimiter = txLimiter.orElseGet(RateLimiter::unlimited);
         this.rx = new RxPath(backend, this.rxLimiter, metrics, this::complete);
         this.tx = new TxPath(backend, this.txLimiter, metrics, this::complete);
+    }
+
+    /** Firecracker's net metric names where they exist. */
+    @Override
+    public java.util.Map<String, Long> counters() {
+        NetMetrics.Snapshot m = metrics().snapshot();
+        java.util.Map<String, Long> c = new java.util.TreeMap<>();
+        c.put("rx_packets_count", m.rxFrames());
+        c.put("rx_bytes_count", m.rxBytes());
+        c.put("tx_packets_count", m.txFrames());
+        c.put("tx_bytes_count", m.txBytes());
+        c.put("rx_dropped", m.rxDropped());
+        c.put("tx_dropped", m.txDropped());
+        c.put("rx_rate_limiter_throttled", m.rxThrottled());
+        c.put("tx_rate_limiter_throttled", m.txThrottled());
+        c.put("tx_malformed_frames", m.txMalformed() + m.rxMalformed());
+        c.put("tap_read_fails", m.tapReadErrors());
+        c.put("tap_write_fails", m.tapWriteErrors());
+        return c;
+    }
+
+    /** PATCH /network-interfaces/{id}: new rx/tx rate limiters (an absent one is kept). */
+    @Override
+    public java.util.concurrent.CompletionStage<Void> apply(dev.flotilla.vm.devices.DeviceUpdate update) {
+        if (!(update instanceof dev.flotilla.vm.devices.DeviceUpdate.NetworkInterface n)) {
+            throw new dev.flotilla.vm.config.InvalidConfigException("iface_id", "a network interface takes only its rate-limiter updates");
+        }
+        updateRateLimiters(n.iface().rxRateLimiter(), n.iface().txRateLimiter());
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     public NetMetrics metrics() {

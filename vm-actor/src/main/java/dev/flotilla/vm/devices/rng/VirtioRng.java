@@ -54,19 +54,20 @@ public final class VirtioRng extends WorkerBackedDevice implements LiveDevice {
     }
 
     @Override
-    public java.util.Map<String, Long> metrics() {
+    public java.util.Map<String, Long> counters() {
         return java.util.Map.of("entropy_bytes", bytes.sum(), "entropy_requests", requests.sum(),
                 "entropy_rate_limiter_throttled", throttled.sum());
     }
 
     /** Takes a new rate limiter (PATCH semantics: a present bucket replaces, an absent one is kept). */
     @Override
-    public void apply(DeviceUpdate update) {
+    public java.util.concurrent.CompletionStage<Void> apply(DeviceUpdate update) {
         if (!(update instanceof DeviceUpdate.Entropy e)) {
             throw new InvalidConfigException("entropy", "the entropy device takes only rate-limiter updates");
         }
         e.rateLimiter().ifPresent(c -> c.applyTo(limiter));
         worker.setDeadline(System.nanoTime());   // re-run the queue: the new limit may allow more now
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     @Override

@@ -1,0 +1,81 @@
+package dev.flotilla.fleet;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.pattern.StatusReply;
+import dev.flotilla.vm.EndReason;
+import dev.flotilla.vm.MicroVm;
+import dev.flotilla.vm.VmState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The fleet's record of one VM: desired state, where it runs and its live state. Mutable, owned by the
+ * fleet actor only.
+ */
+final class VmEntry {
+
+    VmDefinition definition;
+    final Instant createdAt;
+    /** Firecracker's boundary: once started, only post-boot changes and actions apply. */
+    boolean started;
+    /** Desired state: boot it (again) whenever it is not running, unless the restart policy says otherwise. */
+    boolean shouldRun;
+
+    VmState state = VmState.CONFIGURING;
+    EndReason endReason;
+    double bootMs = -1;
+    int restarts;
+
+    /** The fleet's number for the current boot; reports of other runs are stale. */
+    long run;
+    long runStartedNanos;
+    int quickRestarts;
+    boolean restartPending;
+    /** Waiting for a host with room (recovery, restart): placed as soon as capacity appears. */
+    boolean awaitingPlacement;
+
+    /** The host holding this VM's reservation (from placement until the run ends), and what is reserved. */
+    String host;
+    int reservedVcpus;
+    long reservedMemMib;
+    /** The MicroVm of the current run, once the host reported it. */
+    ActorRef<MicroVm.Command> vm;
+
+    final List<ActorRef<StatusReply<VmView>>> awaitingRunning = new ArrayList<>();
+
+    boolean deleting;
+    boolean awaitingStop;
+    boolean deleteDurable;
+    final List<ActorRef<StatusReply<Done>>> awaitingDelete = new ArrayList<>();
+
+    VmEntry(VmDefinition definition, Instant createdAt) {
+        this.definition = definition;
+        this.createdAt = createdAt;
+    }
+
+    String id() {
+        return definition.id();
+    }
+
+    boolean reserved() {
+        return host != null;
+    }
+
+    /** The guest is live (running or paused) on its host. */
+    boolean live() {
+        return state == VmState.RUNNING || state == VmState.PAUSED;
+    }
+
+    /** A run is under way on a host: started, live or stopping. */
+    boolean onHost() {
+        return vm != null && !state.terminal();
+    }
+
+    VmView view() {
+        return new VmView(definition, state, Optional.ofNullable(endReason), Optional.ofNullable(host), bootMs, restarts,
+                createdAt);
+    }
+}

@@ -1,0 +1,18 @@
+/**
+ * {@code flotilla serve}: the daemon. {@link dev.flotilla.ops.serve.FlotillaConfig} layers the configuration
+ * (system properties, the user's file, the embedded {@code flotilla.conf}, the modules' reference.conf);
+ * {@link dev.flotilla.ops.serve.Daemon} starts Kamon before the ActorSystem (its instruments must exist before
+ * anything records), opens the desired-state store in the state directory, spawns the
+ * {@link dev.flotilla.ops.serve.DaemonGuardian} (fleet, one local host agent, metrics collector, the API's
+ * front) and binds the API server.
+ *
+ * <p>Stopping. SIGTERM runs {@link dev.flotilla.ops.serve.Daemon#close}: unbind the API, stop the fleet actor
+ * first (so no VM ending from here on is recorded as "no longer to run"), then the host agent, whose MicroVm
+ * children stop their vCPUs and release guest memory and fds, then the rest. The desired state is untouched,
+ * so the next start boots the same VMs afresh; after a {@code kill -9} the store does the same. Akka's own
+ * JVM shutdown hook is off (flotilla.conf) because it would stop the actors in no particular order.
+ *
+ * <p>Logs: JSON lines (logback's JsonEncoder, key/values such as vm and boot_ms as fields) on stderr by
+ * default for serve; {@code -Dflotilla.log.format=TEXT} for humans.
+ */
+package dev.flotilla.ops.serve;

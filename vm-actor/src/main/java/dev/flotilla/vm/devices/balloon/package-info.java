@@ -1,0 +1,10 @@
+/**
+ * virtio-balloon, Firecracker's balloon device: a host-set target the guest inflates towards, inflated pages
+ * returned to the host with madvise(MADV_DONTNEED) after each PFN is checked against guest RAM, optional
+ * deflate-on-OOM, and guest memory statistics polled at an interval through the stats queue (the held
+ * stats buffer is handed back when the worker's deadline passes). {@link
+ * dev.flotilla.vm.devices.balloon.PageRanges} (PFN validation and merging) and {@link
+ * dev.flotilla.vm.devices.balloon.GuestMemoryStats} (stats parsing) are pure and unit-tested; the device
+ * glue follows the reference device, {@code VirtioRng}.
+ */
+package dev.flotilla.vm.devices.balloon;

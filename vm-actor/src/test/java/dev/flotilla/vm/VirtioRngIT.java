@@ -1,0 +1,89 @@
+package dev.flotilla.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import dev.flotilla.kvm.Kvm;
+import dev.flotilla.vm.config.EntropyConfig;
+import dev.flotilla.vm.config.RateLimiterConfig;
+import dev.flotilla.vm.config.TokenBucketConfig;
+import dev.flotilla.vm.config.VmDevices;
+import dev.flotilla.vm.devices.VirtioDeviceActor;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** virtio-rng (Firecracker's entropy device) with the probe guest's driver, on the real /dev/kvm. */
+class VirtioRngIT {
+
+    private static ActorTestKit testKit;
+    private static Kvm kvm;
+
+    @BeforeAll
+    static void setUp() {
+        ProbeGuest.assumeKvm();
+        testKit = ActorTestKit.create();
+        kvm = Kvm.open();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (testKit != null) testKit.shutdownTestKit();
+        if (kvm != null) kvm.close();
+    }
+
+    private static VmDevices entropy(Optional<RateLimiterConfig> limit) {
+        return new VmDevices(List.of(), List.of(), Optional.empty(), Optional.of(new EntropyConfig(limit)), Optional.empty());
+    }
+
+    @Test
+    void guestReadsRandomBytesAndTheDeviceCountsThem() throws Exception {
+        ProbeVm vm = ProbeVm.spawn(testKit, kvm, "rng-plain", 1, 128, ProbeGuest.elf(),
+                "console=ttyS0 probe.run=rng,rng probe.hold", null, entropy(Optional.empty()));
+        assertTrue(vm.start().get(20, TimeUnit.SECONDS).isSuccess());
+        String done = vm.line("probe: run done").get(30, TimeUnit.SECONDS);
+        assertTrue(done.contains("ok=2 fail=0"), () -> done + "\n" + vm.console().snapshot());
+        Matcher m = Pattern.compile("probe: run rng ok bytes=64 distinct=(\\d+)").matcher(vm.console().snapshot());
+        assertTrue(m.find(), vm.console()::snapshot);
+        assertTrue(Integer.parseInt(m.group(1)) > 20, "64 random bytes have many distinct values: " + m.group(1));
+
+        TestProbe<List<VirtioDeviceActor.DeviceMetrics>> metrics = testKit.createTestProbe();
+        vm.ref().tell(new MicroVm.GetDeviceMetrics(metrics.getRef()));
+        var counters = metrics.receiveMessage(Duration.ofSeconds(5)).get(0).counters();
+        assertEquals(128L, counters.get("entropy_bytes"), counters::toString);
+        assertEquals(2L, counters.get("entropy_requests"), counters::toString);
+        vm.stop().get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anOpsLimitPacesRequestsWithinTenPercent() throws Exception {
+        // 2 requests per second, 2 available at once: 10 requests take (10 - 2) / 2 = 4 s after the first
+        var limit = new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(2, 0, 1000)));
+        String ten = String.join(",", java.util.Collections.nCopies(10, "rng"));
+        ProbeVm vm = ProbeVm.spawn(testKit, kvm, "rng-limited", 1, 128, ProbeGuest.elf(),
+                "console=ttyS0 probe.run=" + ten + " probe.hold", null, entropy(Optional.of(limit)));
+        assertTrue(vm.start().get(20, TimeUnit.SECONDS).isSuccess());
+        vm.line("probe: cpus=").get(20, TimeUnit.SECONDS);
+        vm.line("probe: run rng ok").get(20, TimeUnit.SECONDS);
+        long first = System.nanoTime();
+        String done = vm.line("probe: run done").get(30, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - first) / 1e9;
+        assertTrue(done.contains("ok=10 fail=0"), () -> done + "\n" + vm.console().snapshot());
+        System.out.printf("[rng] 10 requests at 2/s took %.2f s after the first (expected 4.0)%n", seconds);
+        assertTrue(seconds > 3.6 && seconds < 4.4, "paced within 10% of 4 s: " + seconds);
+
+        TestProbe<List<VirtioDeviceActor.DeviceMetrics>> metrics = testKit.createTestProbe();
+        vm.ref().tell(new MicroVm.GetDeviceMetrics(metrics.getRef()));
+        var counters = metrics.receiveMessage(Duration.ofSeconds(5)).get(0).counters();
+        assertTrue(counters.get("entropy_rate_limiter_throttled") > 0, counters::toString);
+        vm.stop().get(20, TimeUnit.SECONDS);
+    }
+}
