@@ -1,5 +1,8 @@
 package dev.flotilla.fleet;
 
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.pattern.StatusReply;
 import dev.flotilla.fleet.FleetException.Kind;
 import java.util.List;
@@ -31,6 +34,12 @@ final class FleetRefusals {
             case PAUSE -> "Pause";
             case RESUME -> "Resume";
         };
+    }
+
+    /** Answers {@code replyTo} with {@code why}; the fleet's behaviour stays as it is. */
+    static <T> Behavior<FleetProtocol.Command> refuse(ActorRef<StatusReply<T>> replyTo, FleetException why) {
+        replyTo.tell(StatusReply.error(why));
+        return Behaviors.same();
     }
 
     /**

@@ -74,6 +74,31 @@ final class VmEntry {
         return vm != null && !state.terminal();
     }
 
+    /** Answers everyone waiting for the current run to be live, and forgets them. */
+    void answerAwaitingRunning(StatusReply<VmView> reply) {
+        answerAll(awaitingRunning, reply);
+    }
+
+    /** Answers everyone waiting for the deletion to finish, and forgets them. */
+    void answerAwaitingDelete(StatusReply<Done> reply) {
+        answerAll(awaitingDelete, reply);
+    }
+
+    private static <T> void answerAll(List<ActorRef<StatusReply<T>>> waiting, StatusReply<T> reply) {
+        waiting.forEach(r -> r.tell(reply));
+        waiting.clear();
+    }
+
+    /** The fleet's timer that gives up waiting for this VM's run to become live. */
+    String startTimerKey() {
+        return "start-" + id();
+    }
+
+    /** The fleet's timer for this VM's next restart. */
+    String restartTimerKey() {
+        return "restart-" + id();
+    }
+
     VmView view() {
         return new VmView(definition, state, Optional.ofNullable(endReason), Optional.ofNullable(host), bootMs, restarts,
                 createdAt);

@@ -23,6 +23,12 @@
  *       as no longer to run.</li>
  * </ul>
  *
+ * <p>The actor's code: {@code Fleet} itself admits, places, starts and follows the hosts' reports; it hands
+ * configuration changes to {@code VmReconfiguration}, runtime actions and balloon statistics to
+ * {@code VmActions}, DELETE to {@code VmDeletion}, ended runs of VMs that should run to {@code VmRestarts},
+ * and subscribers to {@code FleetEvents}. These collaborators work on the actor's state (the
+ * {@code VmRegistry}) from the actor's thread only; none has a thread or a lock of its own.
+ *
  * <p>The fleet actor never blocks: store I/O runs on the store's writer thread, VM building on the VM
  * blocking dispatcher, and results come back as messages (pipeToSelf, askWithStatus).
  */

@@ -6,19 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.Done;
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.pattern.StatusReply;
-import dev.flotilla.kvm.Kvm;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The i8042 on the real /dev/kvm: a guest that pulses the reset line ends its VM with reason RESET, and
+ * The i8042 on the real /dev/bed.kvm(): a guest that pulses the reset line ends its VM with reason RESET, and
  * Ctrl-Alt-Del reaches the controller of a running guest. The probe guest holds with interrupts off
  * ({@code cli; hlt}) and has no keyboard handler, so the keys are checked where they wait for the
  * guest: in the controller's output buffer.
@@ -30,24 +27,11 @@ class GuestResetIT {
     private static final long TIMEOUT_S = 20;
 
     private static final AtomicInteger ids = new AtomicInteger();
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
-
-    @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
-    }
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     private static ProbeVm vm(int vcpus, String cmdline) {
-        return ProbeVm.spawnProbe(testKit, kvm, "reset-" + ids.incrementAndGet(), vcpus, cmdline);
+        return ProbeVm.spawnProbe(bed.testKit(), bed.kvm(), "reset-" + ids.incrementAndGet(), vcpus, cmdline);
     }
 
     private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {

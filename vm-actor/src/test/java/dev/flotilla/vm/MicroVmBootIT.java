@@ -3,7 +3,6 @@ package dev.flotilla.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.pattern.StatusReply;
@@ -19,31 +18,17 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Boots the probe guest on the real /dev/kvm through the MicroVm actor. */
+/** Boots the probe guest on the real /dev/bed.kvm() through the MicroVm actor. */
 class MicroVmBootIT {
 
     private static final AtomicInteger ids = new AtomicInteger();
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
-
-    @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
-    }
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     /** A started VM, its console and its actor. */
     record Booted(ActorRef<MicroVm.Command> vm, ConsoleSink console, VmInfo started) {}
@@ -57,22 +42,12 @@ class MicroVmBootIT {
         String id = "it-" + ids.incrementAndGet();
         VmSpec spec = new VmSpec(id, new MachineConfig(vcpus, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
                 new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline), devices);
-        ConsoleSink console = ConsoleSink.inMemory();
-        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, vcpus, memMib,
-                hooks -> VmBuilder.build(kvm, spec, protocol, console, hooks)), id);
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
-        vm.tell(new MicroVm.Start(reply.getRef()));
-        StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
-        assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Booted(vm, console, r.getValue());
+        KvmTestBed.Started s = bed.start(spec, protocol);
+        return new Booted(s.vm(), s.console(), s.info());
     }
 
     static VmInfo awaitEnd(ActorRef<MicroVm.Command> vm, Duration timeout) {
-        TestProbe<VmInfo> events = testKit.createTestProbe();
-        vm.tell(new MicroVm.Subscribe(events.getRef()));
-        return events.fishForMessage(timeout, i -> i.ended()
-                ? akka.actor.testkit.typed.javadsl.FishingOutcomes.complete()
-                : akka.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+        return bed.awaitEnd(vm, timeout);
     }
 
     @ParameterizedTest(name = "{0} vCPUs, {1} MiB, {2}")
@@ -106,7 +81,7 @@ class MicroVmBootIT {
     void pauseResumeAndStopAHoldingGuest() throws Exception {
         Booted b = start(2, 128, "console=ttyS0 probe.hold", BootProtocol.AUTO);
         b.console().awaitLine(l -> l.contains("probe: holding")).get(20, TimeUnit.SECONDS);
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
+        TestProbe<StatusReply<VmInfo>> reply = bed.testKit().createTestProbe();
 
         b.vm().tell(new MicroVm.Pause(reply.getRef()));
         StatusReply<VmInfo> paused = reply.receiveMessage(Duration.ofSeconds(5));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.pattern.StatusReply;
 import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.KvmAvailability;
@@ -17,9 +16,8 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,24 +30,11 @@ class MicroVmIsolationIT {
 
     private static final long TIMEOUT_S = 20;
     private static final AtomicInteger ids = new AtomicInteger();
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     @TempDir
     static Path tmp;
-
-    @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
-    }
 
     private static String nextId(String kind) {
         return kind + "-" + ids.incrementAndGet();
@@ -66,7 +51,7 @@ class MicroVmIsolationIT {
     void failingVmsEndAloneWhileHeldVmsKeepRunning() throws Exception {
         List<ProbeVm> held = new ArrayList<>();
         for (int vcpus : new int[] {1, 2, 2}) {
-            ProbeVm vm = ProbeVm.spawnProbe(testKit, kvm, nextId("held"), vcpus, "console=ttyS0 probe.hold");
+            ProbeVm vm = ProbeVm.spawnProbe(bed.testKit(), bed.kvm(), nextId("held"), vcpus, "console=ttyS0 probe.hold");
             assertTrue(await(vm.start()).isSuccess());
             held.add(vm);
         }
@@ -137,7 +122,7 @@ class MicroVmIsolationIT {
         }
 
         // the JVM and KVM still run new guests to their end
-        ProbeVm fresh = ProbeVm.spawnProbe(testKit, kvm, nextId("fresh"), 2, "console=ttyS0");
+        ProbeVm fresh = ProbeVm.spawnProbe(bed.testKit(), bed.kvm(), nextId("fresh"), 2, "console=ttyS0");
         assertTrue(await(fresh.start()).isSuccess());
         VmInfo freshEnd = await(fresh.end());
         assertEquals(EndReason.Kind.RESET, freshEnd.endReason().kind(), freshEnd::toString);
@@ -150,7 +135,7 @@ class MicroVmIsolationIT {
         List<Failing> all = new ArrayList<>();
         boolean emulating = Kvm.availability().status() == KvmAvailability.Status.PVM;
         if (emulating) {
-            all.add(new Failing(ProbeVm.spawnProbe(testKit, kvm, nextId("fault"), 2, "console=ttyS0 probe.fault"),
+            all.add(new Failing(ProbeVm.spawnProbe(bed.testKit(), bed.kvm(), nextId("fault"), 2, "console=ttyS0 probe.fault"),
                     "unemulated instruction (popcnt)", false,
                     List.of("could not emulate", "f3 48 0f b8 c0")));
         }
@@ -183,7 +168,7 @@ class MicroVmIsolationIT {
     }
 
     private static Failing buildFailure(String why, Path kernel, List<String> mustContain) {
-        ProbeVm vm = ProbeVm.spawn(testKit, kvm, nextId("bad"), 1, 128, kernel, "console=ttyS0", null);
+        ProbeVm vm = ProbeVm.spawn(bed.testKit(), bed.kvm(), nextId("bad"), 1, 128, kernel, "console=ttyS0", null);
         return new Failing(vm, why, true, mustContain);
     }
 
@@ -198,7 +183,7 @@ class MicroVmIsolationIT {
         Path garbage = tmp.resolve("garbage-for-stop.bin");
         Files.write(garbage, new byte[] {1, 2, 3, 4});
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        ProbeVm vm = ProbeVm.spawn(testKit, kvm, nextId("stop-bad"), 1, 128, garbage, "console=ttyS0", gate);
+        ProbeVm vm = ProbeVm.spawn(bed.testKit(), bed.kvm(), nextId("stop-bad"), 1, 128, garbage, "console=ttyS0", gate);
         CompletableFuture<StatusReply<VmInfo>> start = vm.start();
         CompletableFuture<StatusReply<VmInfo>> stop = vm.stop();
         gate.complete(null);   // the build runs (and fails) only after Stop is in the mailbox

@@ -3,11 +3,7 @@ package dev.flotilla.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.pattern.StatusReply;
-import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.memory.GuestMemory;
 import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.config.BalloonConfig;
@@ -23,38 +19,22 @@ import dev.flotilla.vm.devices.balloon.VirtioBalloon;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * virtio-balloon on the real /dev/kvm with the probe guest: the guest touches 96 MiB, inflates the balloon
+ * virtio-balloon on the real /dev/bed.kvm() with the probe guest: the guest touches 96 MiB, inflates the balloon
  * to its target, and the resident size of the VM's guest-RAM mapping (from /proc/self/smaps) drops by the
  * balloon's size, because the device madvises the inflated pages away.
  */
 class VirtioBalloonIT {
 
     private static final long MEM_MIB = 160;
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
-
-    @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
-    }
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     record Booted(ActorRef<MicroVm.Command> vm, ConsoleSink console, VmResources resources) {
         VirtioBalloon balloon() {
@@ -83,24 +63,12 @@ class VirtioBalloonIT {
         VmSpec spec = new VmSpec(id, new MachineConfig(1, MEM_MIB, false, CpuTemplate.NONE, false, HugePages.NONE),
                 new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline),
                 new VmDevices(List.of(), List.of(), Optional.empty(), Optional.empty(), Optional.of(balloon)));
-        ConsoleSink console = ConsoleSink.inMemory();
-        AtomicReference<VmResources> resources = new AtomicReference<>();
-        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, MEM_MIB, hooks -> {
-            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
-            resources.set(r);
-            return r;
-        }), id);
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
-        vm.tell(new MicroVm.Start(reply.getRef()));
-        StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
-        assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Booted(vm, console, resources.get());
+        KvmTestBed.Started s = bed.start(spec, BootProtocol.AUTO);
+        return new Booted(s.vm(), s.console(), s.resources().get());
     }
 
     static void stop(Booted b) {
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
-        b.vm().tell(new MicroVm.Stop(EndReason.of(EndReason.Kind.STOPPED, "test done"), reply.getRef()));
-        reply.receiveMessage(Duration.ofSeconds(10));
+        bed.stop(b.vm());
     }
 
     @Test

@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.pattern.StatusReply;
-import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.config.BootSource;
 import dev.flotilla.vm.config.CpuTemplate;
@@ -36,33 +33,19 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** virtio-blk on the real /dev/kvm, driven by the probe guest's blk routines. */
+/** virtio-blk on the real /dev/bed.kvm(), driven by the probe guest's blk routines. */
 class VirtioBlockIT {
 
     private static final AtomicInteger ids = new AtomicInteger();
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
-    }
 
     /** A started VM, its console, and the devices it was built with. */
     record Booted(ActorRef<MicroVm.Command> vm, ConsoleSink console, AtomicReference<VmResources> resources) {
@@ -81,24 +64,12 @@ class VirtioBlockIT {
         VmDevices devices = new VmDevices(drives, List.of(), Optional.empty(), Optional.empty(), Optional.empty());
         VmSpec spec = new VmSpec(id, new MachineConfig(1, 128, false, CpuTemplate.NONE, false, HugePages.NONE),
                 new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline), devices);
-        ConsoleSink console = ConsoleSink.inMemory();
-        AtomicReference<VmResources> resources = new AtomicReference<>();
-        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, 128, hooks -> {
-            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
-            resources.set(r);
-            return r;
-        }), id);
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
-        vm.tell(new MicroVm.Start(reply.getRef()));
-        StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
-        assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Booted(vm, console, resources);
+        KvmTestBed.Started s = bed.start(spec, BootProtocol.AUTO);
+        return new Booted(s.vm(), s.console(), s.resources());
     }
 
     private static VmInfo awaitEnd(Booted b, Duration timeout) {
-        TestProbe<VmInfo> events = testKit.createTestProbe();
-        b.vm().tell(new MicroVm.Subscribe(events.getRef()));
-        return events.fishForMessage(timeout, i -> i.ended() ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
+        return bed.awaitEnd(b.vm(), timeout);
     }
 
     /** Runs the guest to its end and returns its console; fails unless it ended by resetting. */
@@ -325,9 +296,9 @@ class VirtioBlockIT {
                 Optional.empty(), Optional.empty(), Optional.empty());
         VmSpec spec = new VmSpec(id, new MachineConfig(1, 128, false, CpuTemplate.NONE, false, HugePages.NONE),
                 new BootSource(ProbeGuest.elf(), Optional.empty(), "console=ttyS0"), devices);
-        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, 128,
-                hooks -> VmBuilder.build(kvm, spec, BootProtocol.AUTO, ConsoleSink.inMemory(), hooks)), id);
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
+        ActorRef<MicroVm.Command> vm = bed.testKit().spawn(MicroVm.create(id, 1, 128,
+                hooks -> VmBuilder.build(bed.kvm(), spec, BootProtocol.AUTO, ConsoleSink.inMemory(), hooks)), id);
+        TestProbe<StatusReply<VmInfo>> reply = bed.testKit().createTestProbe();
         vm.tell(new MicroVm.Start(reply.getRef()));
         StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
         assertTrue(r.isError(), "a drive without its file must not start");

@@ -3,11 +3,10 @@ package dev.flotilla.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.pattern.StatusReply;
-import dev.flotilla.kvm.Kvm;
+import dev.flotilla.kvm.testing.TestNetns;
 import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.config.BootSource;
 import dev.flotilla.vm.config.CpuTemplate;
@@ -27,34 +26,24 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * virtio-net on the real /dev/kvm with the probe guest and a real TAP. The VMM creates the TAP by
+ * virtio-net on the real /dev/bed.kvm() with the probe guest and a real TAP. The VMM creates the TAP by
  * name; the test then moves its host end into a namespace of its own with a link-local address,
  * and only ever talks to the guest behind it.
  */
 class VirtioNetIT {
 
     private static final AtomicInteger ids = new AtomicInteger();
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
+    static void needTun() {
         TestNetns.assumeTun();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
     }
 
     /** A started VM with one network interface. */
@@ -65,9 +54,7 @@ class VirtioNetIT {
         }
 
         void stop() {
-            TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
-            vm.tell(new MicroVm.Stop(EndReason.of(EndReason.Kind.STOPPED, "test done"), reply.getRef()));
-            reply.receiveMessage(Duration.ofSeconds(10));
+            bed.stop(vm);
         }
     }
 
@@ -76,18 +63,8 @@ class VirtioNetIT {
         VmSpec spec = new VmSpec(id, new MachineConfig(1, 128, false, CpuTemplate.NONE, false, HugePages.NONE),
                 new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline),
                 new VmDevices(List.of(), List.of(nic), Optional.empty(), Optional.empty(), Optional.empty()));
-        ConsoleSink console = ConsoleSink.inMemory();
-        AtomicReference<VmResources> built = new AtomicReference<>();
-        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, 128, hooks -> {
-            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
-            built.set(r);
-            return r;
-        }), id);
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
-        vm.tell(new MicroVm.Start(reply.getRef()));
-        StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
-        assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Running(id, vm, console, built.get());
+        KvmTestBed.Started s = bed.start(spec, BootProtocol.AUTO);
+        return new Running(id, s.vm(), s.console(), s.resources().get());
     }
 
     private static String awaitLine(ConsoleSink console, String prefix, int seconds) throws Exception {
@@ -283,7 +260,7 @@ class VirtioNetIT {
                 NetMetrics.Snapshot m = vm.net().metrics().snapshot();
                 assertTrue(m.tapWriteErrors() >= 3 && m.txDropped() == m.tapWriteErrors(), m::toString);
 
-                TestProbe<VmInfo> info = testKit.createTestProbe();
+                TestProbe<VmInfo> info = bed.testKit().createTestProbe();
                 vm.vm().tell(new MicroVm.GetInfo(info.getRef()));
                 assertEquals(VmState.RUNNING, info.receiveMessage(Duration.ofSeconds(5)).state());
                 System.out.println("virtio-net with its TAP deleted: " + vm.net().metrics().snapshot() + ", worker CPU "
@@ -303,9 +280,9 @@ class VirtioNetIT {
                     new BootSource(ProbeGuest.elf(), Optional.empty(), "console=ttyS0"),
                     new VmDevices(List.of(), List.of(new NetworkInterfaceConfig("eth0", tap, Optional.empty(),
                             Optional.empty(), Optional.empty())), Optional.empty(), Optional.empty(), Optional.empty()));
-            ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, 128,
-                    hooks -> VmBuilder.build(kvm, spec, BootProtocol.AUTO, ConsoleSink.inMemory(), hooks)), id);
-            TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
+            ActorRef<MicroVm.Command> vm = bed.testKit().spawn(MicroVm.create(id, 1, 128,
+                    hooks -> VmBuilder.build(bed.kvm(), spec, BootProtocol.AUTO, ConsoleSink.inMemory(), hooks)), id);
+            TestProbe<StatusReply<VmInfo>> reply = bed.testKit().createTestProbe();
             vm.tell(new MicroVm.Start(reply.getRef()));
             StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
             assertTrue(r.isError(), "a VM cannot take a TAP another process holds");

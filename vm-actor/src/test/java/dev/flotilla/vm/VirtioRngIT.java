@@ -3,9 +3,7 @@ package dev.flotilla.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
-import dev.flotilla.kvm.Kvm;
 import dev.flotilla.vm.config.EntropyConfig;
 import dev.flotilla.vm.config.RateLimiterConfig;
 import dev.flotilla.vm.config.TokenBucketConfig;
@@ -17,28 +15,14 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** virtio-rng (Firecracker's entropy device) with the probe guest's driver, on the real /dev/kvm. */
 class VirtioRngIT {
 
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
-
-    @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
-    }
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     private static VmDevices entropy(Optional<RateLimiterConfig> limit) {
         return new VmDevices(List.of(), List.of(), Optional.empty(), Optional.of(new EntropyConfig(limit)), Optional.empty());
@@ -46,7 +30,7 @@ class VirtioRngIT {
 
     @Test
     void guestReadsRandomBytesAndTheDeviceCountsThem() throws Exception {
-        ProbeVm vm = ProbeVm.spawn(testKit, kvm, "rng-plain", 1, 128, ProbeGuest.elf(),
+        ProbeVm vm = ProbeVm.spawn(bed.testKit(), bed.kvm(), "rng-plain", 1, 128, ProbeGuest.elf(),
                 "console=ttyS0 probe.run=rng,rng probe.hold", null, entropy(Optional.empty()));
         assertTrue(vm.start().get(20, TimeUnit.SECONDS).isSuccess());
         String done = vm.line("probe: run done").get(30, TimeUnit.SECONDS);
@@ -55,7 +39,7 @@ class VirtioRngIT {
         assertTrue(m.find(), vm.console()::snapshot);
         assertTrue(Integer.parseInt(m.group(1)) > 20, "64 random bytes have many distinct values: " + m.group(1));
 
-        TestProbe<List<VirtioDeviceActor.DeviceMetrics>> metrics = testKit.createTestProbe();
+        TestProbe<List<VirtioDeviceActor.DeviceMetrics>> metrics = bed.testKit().createTestProbe();
         vm.ref().tell(new MicroVm.GetDeviceMetrics(metrics.getRef()));
         var counters = metrics.receiveMessage(Duration.ofSeconds(5)).get(0).counters();
         assertEquals(128L, counters.get("entropy_bytes"), counters::toString);
@@ -68,7 +52,7 @@ class VirtioRngIT {
         // 2 requests per second, 2 available at once: 10 requests take (10 - 2) / 2 = 4 s after the first
         var limit = new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(2, 0, 1000)));
         String ten = String.join(",", java.util.Collections.nCopies(10, "rng"));
-        ProbeVm vm = ProbeVm.spawn(testKit, kvm, "rng-limited", 1, 128, ProbeGuest.elf(),
+        ProbeVm vm = ProbeVm.spawn(bed.testKit(), bed.kvm(), "rng-limited", 1, 128, ProbeGuest.elf(),
                 "console=ttyS0 probe.run=" + ten + " probe.hold", null, entropy(Optional.of(limit)));
         assertTrue(vm.start().get(20, TimeUnit.SECONDS).isSuccess());
         vm.line("probe: cpus=").get(20, TimeUnit.SECONDS);
@@ -80,7 +64,7 @@ class VirtioRngIT {
         System.out.printf("[rng] 10 requests at 2/s took %.2f s after the first (expected 4.0)%n", seconds);
         assertTrue(seconds > 3.6 && seconds < 4.4, "paced within 10% of 4 s: " + seconds);
 
-        TestProbe<List<VirtioDeviceActor.DeviceMetrics>> metrics = testKit.createTestProbe();
+        TestProbe<List<VirtioDeviceActor.DeviceMetrics>> metrics = bed.testKit().createTestProbe();
         vm.ref().tell(new MicroVm.GetDeviceMetrics(metrics.getRef()));
         var counters = metrics.receiveMessage(Duration.ofSeconds(5)).get(0).counters();
         assertTrue(counters.get("entropy_rate_limiter_throttled") > 0, counters::toString);

@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import akka.actor.testkit.typed.javadsl.ActorTestKit;
-import akka.actor.testkit.typed.javadsl.FishingOutcomes;
-import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import akka.pattern.StatusReply;
-import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.config.BootSource;
 import dev.flotilla.vm.config.CpuTemplate;
@@ -37,34 +32,19 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * virtio-vsock on the real /dev/kvm with the probe guest's {@code vsock} routine: 1 MiB echoed in both
+ * virtio-vsock on the real /dev/bed.kvm() with the probe guest's {@code vsock} routine: 1 MiB echoed in both
  * directions — a host program through {@code uds_path} ({@code CONNECT 5000}) to the guest's echo listener,
  * and the guest's own connection to host port 6000, bridged to {@code <uds_path>_6000} where this test echoes.
  */
 class VirtioVsockIT {
 
     private static final int MIB = 1 << 20;
-    private static ActorTestKit testKit;
-    private static Kvm kvm;
-
-    @BeforeAll
-    static void setUp() {
-        ProbeGuest.assumeKvm();
-        testKit = ActorTestKit.create();
-        kvm = Kvm.open();
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (testKit != null) testKit.shutdownTestKit();
-        if (kvm != null) kvm.close();
-    }
+    @RegisterExtension
+    static final KvmTestBed bed = new KvmTestBed();
 
     record Booted(ActorRef<MicroVm.Command> vm, ConsoleSink console, VmResources resources) {
         /** The device's counters and the guest's console, for failure messages. */
@@ -78,25 +58,12 @@ class VirtioVsockIT {
     static Booted start(String id, long memMib, String cmdline, VmDevices devices) {
         VmSpec spec = new VmSpec(id, new MachineConfig(1, memMib, false, CpuTemplate.NONE, false, HugePages.NONE),
                 new BootSource(ProbeGuest.elf(), Optional.empty(), cmdline), devices);
-        ConsoleSink console = ConsoleSink.inMemory();
-        AtomicReference<VmResources> resources = new AtomicReference<>();
-        ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, 1, memMib, hooks -> {
-            VmResources r = VmBuilder.build(kvm, spec, BootProtocol.AUTO, console, hooks);
-            resources.set(r);
-            return r;
-        }), id);
-        TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
-        vm.tell(new MicroVm.Start(reply.getRef()));
-        StatusReply<VmInfo> r = reply.receiveMessage(Duration.ofSeconds(20));
-        assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Booted(vm, console, resources.get());
+        KvmTestBed.Started s = bed.start(spec, BootProtocol.AUTO);
+        return new Booted(s.vm(), s.console(), s.resources().get());
     }
 
     static VmInfo awaitEnd(ActorRef<MicroVm.Command> vm, Duration timeout) {
-        TestProbe<VmInfo> events = testKit.createTestProbe();
-        vm.tell(new MicroVm.Subscribe(events.getRef()));
-        return events.fishForMessage(timeout, i -> i.ended() ? FishingOutcomes.complete()
-                : FishingOutcomes.continueAndIgnore()).get(0);
+        return bed.awaitEnd(vm, timeout);
     }
 
     /** Echoes one connection on {@code <uds>_6000} until the guest closes it; counts the bytes. */

@@ -101,28 +101,28 @@ public abstract class ChunkedGuestMemory implements GuestMemory {
 
     @Override
     public void read(GuestAddress addr, byte[] dst, int off, int len) {
-        java.util.Objects.checkFromIndexSize(off, len, dst.length);
-        if (!isValid(addr, len)) throw outside(addr.value(), len);
-        long a = addr.value();
-        while (len > 0) {
-            int c = chunkOf(a);
-            int pos = (int) (a - chunkStart[c]);
-            int n = Math.min(len, chunks[c].capacity() - pos);
-            chunks[c].get(pos, dst, off, n);
-            a += n; off += n; len -= n;
-        }
+        copy(addr, dst, off, len, false);
     }
 
     @Override
     public void write(GuestAddress addr, byte[] src, int off, int len) {
-        java.util.Objects.checkFromIndexSize(off, len, src.length);
+        copy(addr, src, off, len, true);
+    }
+
+    /** Copies between guest RAM and {@code buf}, chunk by chunk: the access may span chunks. */
+    private void copy(GuestAddress addr, byte[] buf, int off, int len, boolean toGuest) {
+        java.util.Objects.checkFromIndexSize(off, len, buf.length);
         if (!isValid(addr, len)) throw outside(addr.value(), len);
         long a = addr.value();
         while (len > 0) {
             int c = chunkOf(a);
             int pos = (int) (a - chunkStart[c]);
             int n = Math.min(len, chunks[c].capacity() - pos);
-            chunks[c].put(pos, src, off, n);
+            if (toGuest) {
+                chunks[c].put(pos, buf, off, n);
+            } else {
+                chunks[c].get(pos, buf, off, n);
+            }
             a += n; off += n; len -= n;
         }
     }

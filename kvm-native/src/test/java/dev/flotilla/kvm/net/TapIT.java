@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flotilla.kvm.Epoll;
 import dev.flotilla.kvm.sys.LibC;
 import dev.flotilla.kvm.sys.NativeException;
+import dev.flotilla.kvm.testing.TestNetns;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,26 +24,26 @@ class TapIT {
 
     @BeforeAll
     static void needTun() {
-        HostNet.assumeTun();
+        TestNetns.assumeTun();
     }
 
     @Test
     void createsTheTapByNameAndReadsNothingWhileItIsQuiet() {
-        String name = HostNet.randomName("flt");
+        String name = TestNetns.randomName("flt");
         try (Tap tap = Tap.open(name)) {
             assertEquals(name, tap.name());
-            assertTrue(HostNet.run("ip", "link", "show", name).contains(name), "the kernel created the TAP");
+            assertTrue(TestNetns.run("ip", "link", "show", name).contains(name), "the kernel created the TAP");
             assertEquals(-1, tap.read(new byte[Tap.MAX_FRAME], 0, Tap.MAX_FRAME), "non-blocking: no frame waits");
             NativeException down = assertThrows(NativeException.class, () -> tap.write(new byte[60], 0, 60),
                     "a TAP whose host end is down refuses frames");
             assertTrue(down.getMessage().contains("write(TAP " + name + ")"), down::getMessage);
         }
-        assertFalse(HostNet.run("ip", "link", "show").contains(name + ":"), "closing the fd removed the TAP");
+        assertFalse(TestNetns.run("ip", "link", "show").contains(name + ":"), "closing the fd removed the TAP");
     }
 
     @Test
     void aSecondOpenOfATapInUseIsRefusedWithAHint() {
-        String name = HostNet.randomName("flt");
+        String name = TestNetns.randomName("flt");
         try (Tap tap = Tap.open(name)) {
             NativeException e = assertThrows(NativeException.class, () -> Tap.open(name));
             assertTrue(e.getMessage().startsWith("TUNSETIFF(" + name + ") failed: EBUSY"), e::getMessage);
@@ -52,10 +53,10 @@ class TapIT {
 
     @Test
     void framesCrossTheTapBothWaysWhileItsHostEndIsInAnotherNamespace() throws Exception {
-        String name = HostNet.randomName("flt");
-        try (Tap tap = Tap.open(name); HostNet net = HostNet.create(); Epoll ep = Epoll.create(4)) {
+        String name = TestNetns.randomName("flt");
+        try (Tap tap = Tap.open(name); TestNetns net = TestNetns.create(); Epoll ep = Epoll.create(4)) {
             net.adopt(name);
-            assertFalse(HostNet.run("ip", "link", "show").contains(name + ":"), "the TAP left the host namespace");
+            assertFalse(TestNetns.run("ip", "link", "show").contains(name + ":"), "the TAP left the host namespace");
             ep.add(tap.fd(), LibC.EPOLLIN, 1);
             byte[] myIp = Frames.ip(net.guestIp());
             Process ping = net.exec("busybox", "ping", "-c", "3", "-W", "2", net.guestIp());
@@ -83,18 +84,18 @@ class TapIT {
             assertTrue(out.contains("3 packets transmitted, 3 packets received"), out);
             assertTrue(arps >= 1, "the host asked for the guest's MAC through the TAP");
             assertEquals(3, echoes, "three echo requests came out of the TAP");
-            String stats = HostNet.run("ip", "-n", net.ns, "-s", "link", "show", name);
+            String stats = TestNetns.run("ip", "-n", net.name, "-s", "link", "show", name);
             assertTrue(stats.contains(name), stats);
         }
     }
 
     @Test
     void onceTheInterfaceIsDeletedTheFdReportsAnErrorEvenWithoutEventsAskedAndReadsFail() {
-        String name = HostNet.randomName("flt");
+        String name = TestNetns.randomName("flt");
         try (Tap tap = Tap.open(name); Epoll ep = Epoll.create(4)) {
             long[] tokens = new long[4];
             int[] events = new int[4];
-            HostNet.run("ip", "link", "del", name);
+            TestNetns.run("ip", "link", "del", name);
             // Why a device worker must unregister an fd it does not want to hear from, not just mask it:
             // epoll reports EPOLLERR whatever the mask, for as long as the fd is registered.
             ep.add(tap.fd(), 0, 7);

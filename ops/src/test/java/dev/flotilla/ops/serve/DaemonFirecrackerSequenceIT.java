@@ -85,7 +85,14 @@ class DaemonFirecrackerSequenceIT {
             JsonNode end = status(api).get("end_reason");
             assertEquals("reset", end.get("kind").asText(), end::toString);
             assertTrue(console(d).contains("probe: ctrl-alt-del"), console(d));
-            assertTrue(DaemonProcess.sample(d.scrape(), "flotilla_vm_boot_time_seconds_count", Map.of("vm", "fc1")) == 1.0);
+            // the histogram reaches the exposition on Kamon's next tick (1 s here): the run may end before it
+            DaemonProcess.await("fc1's boot time in the metrics, once", Duration.ofSeconds(5), () -> {
+                try {
+                    return DaemonProcess.sample(d.scrape(), "flotilla_vm_boot_time_seconds_count", Map.of("vm", "fc1")) == 1.0;
+                } catch (Exception e) {
+                    throw new IllegalStateException("GET /metrics: " + e, e);
+                }
+            });
         }
     }
 

@@ -16,6 +16,9 @@ import java.util.function.LongSupplier;
  */
 public final class RateLimiter {
 
+    /** The shortest retry a refused queue schedules: see {@link #nanosUntilRetry()}. */
+    static final long MIN_RETRY_NANOS = 100_000;
+
     private final LongSupplier clock;
     private TokenBucket bandwidth;
     private TokenBucket ops;
@@ -114,6 +117,14 @@ public final class RateLimiter {
      */
     public synchronized long nanosUntilAvailable() {
         return nanosUntilAvailable(Math.max(0, lastRefusedBytes));
+    }
+
+    /**
+     * How long a queue whose request was refused waits before it tries again: {@link #nanosUntilAvailable()},
+     * but at least 100 µs, so a bucket that is all but full does not spin its worker.
+     */
+    public long nanosUntilRetry() {
+        return Math.max(nanosUntilAvailable(), MIN_RETRY_NANOS);
     }
 
     /** True if the last request was refused and would still be refused now. */

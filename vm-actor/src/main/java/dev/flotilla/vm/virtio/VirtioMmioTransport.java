@@ -29,13 +29,14 @@ import java.util.function.Consumer;
  *
  * <p>Notifications may arrive through the QueueNotify register or, once KVM is given an ioeventfd
  * on it, from the eventfd's poller through {@link #notifyQueue(int)}: both take the same path.
- * Interrupts go out through the {@link IrqTrigger}: {@code set(true)} on every signal (an
- * edge-wired irqfd pulses each time, as Firecracker does), {@code set(false)} when the driver has
- * acknowledged every pending bit.
+ * Interrupts go out through the {@link IrqTrigger}, driven by the {@link InterruptStatus} register:
+ * {@code set(true)} on every signal (an edge-wired irqfd pulses each time, as Firecracker does),
+ * {@code set(false)} when the driver has acknowledged every pending bit. Feature negotiation is
+ * {@link FeatureNegotiation}'s, the per-queue registers (and their save/restore) {@link QueueRegisters}'.
  *
  * <p>Threading: register accesses from vCPU threads serialise on a private lock, under which the
  * device's config, activate and reset callbacks run. Queue notifications call the device without
- * it. The {@link Interrupts} handed to the device take only an inner interrupt lock and atomics,
+ * it. The {@link Interrupts} handed to the device take only the interrupt register's lock and atomics,
  * never the register lock, so a device worker may signal while holding its own lock.
  */
 public final class VirtioMmioTransport implements BusDevice {
@@ -46,30 +47,23 @@ public final class VirtioMmioTransport implements BusDevice {
     public static final int VENDOR = 0;
 
     private final Object lock = new Object();
-    private final Object irqLock = new Object();
     private final VirtioDevice device;
     private final GuestMemory mem;
-    private final IrqTrigger irq;
     private final TransportEvents events;
     private final TransportMetrics metrics = new TransportMetrics();
-    private final long offeredFeatures;
     private final QueueRegisters[] queues;
     private final QueueMetrics[] queueMetrics;
+    /** Has its own lock, never the register lock: device threads raise interrupts. */
+    private final InterruptStatus interrupts;
 
     // Guarded by lock.
-    private int deviceFeaturesSel;
-    private int driverFeaturesSel;
-    private long driverFeatures;
-    /** The driver set a feature bit above 63, which nothing offers. */
-    private boolean unofferedFeatureAccepted;
+    private final FeatureNegotiation features;
     private int queueSel;
     private Activation activation;
 
     /** Written under lock; NEEDS_RESET may also be set by device threads, hence atomic. */
     private final AtomicInteger status = new AtomicInteger();
     private final AtomicInteger configGeneration = new AtomicInteger();
-    /** Guarded by irqLock. */
-    private int interruptStatus;
     /** The running activation, for notification dispatch without the lock. */
     private volatile Activation running;
 
@@ -112,23 +106,18 @@ public final class VirtioMmioTransport implements BusDevice {
     public VirtioMmioTransport(VirtioDevice device, GuestMemory mem, IrqTrigger irq, TransportEvents events) {
         this.device = Objects.requireNonNull(device, "device");
         this.mem = Objects.requireNonNull(mem, "mem");
-        this.irq = Objects.requireNonNull(irq, "irq");
+        this.interrupts = new InterruptStatus(Objects.requireNonNull(irq, "irq"));
         this.events = Objects.requireNonNull(events, "events");
         int n = device.queueCount();
         if (n <= 0) {
             throw new IllegalArgumentException("VirtioMmioTransport: device type " + device.deviceType()
                     + " reports " + n + " queues; a virtio device has at least one");
         }
-        this.offeredFeatures = VirtioFeatures.offered(device.deviceFeatures());
+        this.features = new FeatureNegotiation(VirtioFeatures.offered(device.deviceFeatures()));
         this.queues = new QueueRegisters[n];
         this.queueMetrics = new QueueMetrics[n];
         for (int q = 0; q < n; q++) {
-            int max = device.queueMaxSize(q);
-            if (max <= 0 || max > QueueLayout.MAX_SIZE || Integer.bitCount(max) != 1) {
-                throw new IllegalArgumentException("VirtioMmioTransport: device type " + device.deviceType()
-                        + " queue " + q + " max size " + max + " must be a power of two in 1..32768");
-            }
-            queues[q] = new QueueRegisters(max);
+            queues[q] = QueueRegisters.of(device, q);
             queueMetrics[q] = new QueueMetrics();
         }
     }
@@ -196,9 +185,7 @@ public final class VirtioMmioTransport implements BusDevice {
             case VENDOR_ID:
                 return VENDOR;
             case INTERRUPT_STATUS:
-                synchronized (irqLock) {
-                    return interruptStatus;
-                }
+                return interrupts.get();
             case STATUS:
                 return status.get();
             case CONFIG_GENERATION:
@@ -214,7 +201,7 @@ public final class VirtioMmioTransport implements BusDevice {
         synchronized (lock) {
             switch (offset) {
                 case DEVICE_FEATURES:
-                    return deviceFeaturesSel > 1 ? 0 : (int) (offeredFeatures >>> (32 * deviceFeaturesSel));
+                    return features.deviceFeatures();
                 case QUEUE_NUM_MAX:
                     return selectedQueue().map(q -> q.maxSize).orElse(0);
                 case QUEUE_READY:
@@ -228,9 +215,10 @@ public final class VirtioMmioTransport implements BusDevice {
 
     private void writeRegister(int offset, int v) {
         switch (offset) {
-            case DEVICE_FEATURES_SEL -> deviceFeaturesSel = v;
-            case DRIVER_FEATURES_SEL -> driverFeaturesSel = v;
-            case DRIVER_FEATURES -> writeDriverFeatures(v);
+            case DEVICE_FEATURES_SEL -> features.selectDeviceFeatures(v);
+            case DRIVER_FEATURES_SEL -> features.selectDriverFeatures(v);
+            case DRIVER_FEATURES -> features.writeDriverFeatures(v, (status.get() & DeviceStatus.FEATURES_OK) != 0)
+                    .ifPresent(this::violation);
             case QUEUE_SEL -> queueSel = v;
             case QUEUE_NUM -> writeQueue(offset, q -> q.size = v);
             case QUEUE_DESC_LOW -> writeQueue(offset, q -> q.desc = low(q.desc, v));
@@ -240,7 +228,7 @@ public final class VirtioMmioTransport implements BusDevice {
             case QUEUE_DEVICE_LOW -> writeQueue(offset, q -> q.device = low(q.device, v));
             case QUEUE_DEVICE_HIGH -> writeQueue(offset, q -> q.device = high(q.device, v));
             case QUEUE_READY -> writeQueueReady(v);
-            case INTERRUPT_ACK -> acknowledge(v);
+            case INTERRUPT_ACK -> interrupts.acknowledge(v);
             case STATUS -> writeStatus(v);
             case SHM_SEL -> { }   // no regions to select; reads report none
             default -> invalid("write of read-only or unknown register 0x" + Integer.toHexString(offset));
@@ -257,18 +245,6 @@ public final class VirtioMmioTransport implements BusDevice {
 
     private Optional<QueueRegisters> selectedQueue() {
         return queueSel >= 0 && queueSel < queues.length ? Optional.of(queues[queueSel]) : Optional.empty();
-    }
-
-    private void writeDriverFeatures(int v) {
-        if ((status.get() & DeviceStatus.FEATURES_OK) != 0) {
-            violation("DriverFeatures written after FEATURES_OK");
-        } else if (driverFeaturesSel == 0 || driverFeaturesSel == 1) {
-            int shift = 32 * driverFeaturesSel;
-            driverFeatures = (driverFeatures & ~(0xFFFF_FFFFL << shift)) | (Integer.toUnsignedLong(v) << shift);
-        } else if (v != 0) {
-            violation("DriverFeatures bits set in word " + driverFeaturesSel + ", beyond the 64 the device has");
-            unofferedFeatureAccepted = true;
-        }
     }
 
     private void writeQueue(int offset, Consumer<QueueRegisters> change) {
@@ -301,7 +277,7 @@ public final class VirtioMmioTransport implements BusDevice {
         if (q.ready) {
             return;
         }
-        Optional<String> problem = q.layout().problem(mem, q.maxSize);
+        Optional<String> problem = q.setupProblem(mem);
         if (problem.isPresent()) {
             metrics.queueSetupsRefused.increment();
             String why = "queue " + queueSel + " set-up refused: " + problem.get();
@@ -342,20 +318,10 @@ public final class VirtioMmioTransport implements BusDevice {
     }
 
     private boolean featuresAcceptable(int want) {
-        String problem = null;
-        if ((want & DeviceStatus.DRIVER) == 0) {
-            problem = "FEATURES_OK set before DRIVER";
-        } else if ((driverFeatures & VirtioFeatures.VERSION_1) == 0) {
-            problem = "driver did not accept VIRTIO_F_VERSION_1 (legacy drivers are not supported)";
-        } else if (unofferedFeatureAccepted) {
-            problem = "driver accepted feature bits above 63, which the device did not offer";
-        } else if ((driverFeatures & ~offeredFeatures) != 0) {
-            problem = "driver accepted features 0x" + Long.toHexString(driverFeatures & ~offeredFeatures)
-                    + " the device did not offer";
-        }
-        if (problem != null) {
+        Optional<String> problem = features.featuresOkRefusal(want);
+        if (problem.isPresent()) {
             metrics.featuresRefused.increment();
-            events.refused("FEATURES_OK refused: " + problem);
+            events.refused("FEATURES_OK refused: " + problem.get());
             return false;
         }
         return true;
@@ -375,18 +341,18 @@ public final class VirtioMmioTransport implements BusDevice {
             }
             return;
         }
-        long features = driverFeatures & offeredFeatures;
+        long negotiated = features.negotiated();
         SplitQueue[] ready = new SplitQueue[queues.length];
         for (int q = 0; q < queues.length; q++) {
             if (queues[q].ready) {
-                ready[q] = new SplitQueue(q, queues[q].layout(), mem, features, queueMetrics[q],
+                ready[q] = new SplitQueue(q, queues[q].layout(), mem, negotiated, queueMetrics[q],
                         this::onMalformedChain);
                 if (positions != null) {
                     ready[q].restorePositions(positions.get(q).nextAvail(), positions.get(q).nextUsed());
                 }
             }
         }
-        Activation a = new Activation(new ActivatedQueues(ready, features));
+        Activation a = new Activation(new ActivatedQueues(ready, negotiated));
         try {
             device.activate(a.queues, mem, a);
         } catch (VirtioActivationException | RuntimeException e) {
@@ -419,18 +385,10 @@ public final class VirtioMmioTransport implements BusDevice {
         for (QueueRegisters q : queues) {
             q.clear();
         }
-        deviceFeaturesSel = 0;
-        driverFeaturesSel = 0;
-        driverFeatures = 0;
-        unofferedFeatureAccepted = false;
+        features.reset();
         queueSel = 0;
         status.set(0);
-        synchronized (irqLock) {
-            if (interruptStatus != 0) {
-                interruptStatus = 0;
-                irq.set(false);
-            }
-        }
+        interrupts.clear();
     }
 
     // ---- notifications and interrupts ----
@@ -453,20 +411,7 @@ public final class VirtioMmioTransport implements BusDevice {
 
     private void raise(int bit) {
         metrics.interrupts.increment();
-        synchronized (irqLock) {
-            interruptStatus |= bit;
-            irq.set(true);
-        }
-    }
-
-    private void acknowledge(int bits) {
-        synchronized (irqLock) {
-            int before = interruptStatus;
-            interruptStatus &= ~bits;
-            if (before != 0 && interruptStatus == 0) {
-                irq.set(false);
-            }
-        }
+        interrupts.raise(bit);
     }
 
     private void markNeedsReset(String reason) {
@@ -501,13 +446,12 @@ public final class VirtioMmioTransport implements BusDevice {
         synchronized (lock) {
             List<VirtioMmioState.Queue> qs = new ArrayList<>();
             for (int q = 0; q < queues.length; q++) {
-                QueueRegisters r = queues[q];
                 SplitQueue live = activation != null && activation.queues.isReady(q) ? activation.queues.queue(q) : null;
-                qs.add(new VirtioMmioState.Queue(r.size, r.ready, r.desc, r.driver, r.device,
-                        live == null ? 0 : live.nextAvail(), live == null ? 0 : live.nextUsed()));
+                qs.add(queues[q].save(live));
             }
-            return new VirtioMmioState(device.deviceType(), status.get(), deviceFeaturesSel, driverFeaturesSel,
-                    driverFeatures, queueSel, interruptStatus(), configGeneration.get(), qs);
+            return new VirtioMmioState(device.deviceType(), status.get(), features.deviceFeaturesSel(),
+                    features.driverFeaturesSel(), features.driverFeatures(), queueSel, interruptStatus(),
+                    configGeneration.get(), qs);
         }
     }
 
@@ -529,38 +473,19 @@ public final class VirtioMmioTransport implements BusDevice {
         }
         synchronized (t.lock) {
             for (int q = 0; q < t.queues.length; q++) {
-                VirtioMmioState.Queue s = state.queues().get(q);
-                QueueRegisters r = t.queues[q];
-                r.size = s.size();
-                r.desc = s.desc();
-                r.driver = s.driver();
-                r.device = s.device();
-                if (s.ready()) {
-                    Optional<String> problem = r.layout().problem(mem, r.maxSize);
-                    if (problem.isPresent()) {
-                        throw new IllegalArgumentException("VirtioMmioTransport.restore: queue " + q + ": "
-                                + problem.get() + "; the snapshot does not match this guest memory");
-                    }
-                    r.ready = true;
-                }
+                t.queues[q].restore(q, state.queues().get(q), mem);
             }
-            t.deviceFeaturesSel = state.deviceFeaturesSel();
-            t.driverFeaturesSel = state.driverFeaturesSel();
-            t.driverFeatures = state.driverFeatures();
+            t.features.restore(state.deviceFeaturesSel(), state.driverFeaturesSel(), state.driverFeatures());
             t.queueSel = state.queueSel();
             t.configGeneration.set(state.configGeneration());
             t.status.set(state.status());
-            synchronized (t.irqLock) {
-                t.interruptStatus = state.interruptStatus();
-            }
+            t.interrupts.restore(state.interruptStatus());
             int st = state.status();
             if ((st & DeviceStatus.DRIVER_OK) != 0 && (st & (DeviceStatus.NEEDS_RESET | DeviceStatus.FAILED)) == 0) {
                 t.activate(state.queues());
             }
         }
-        if (t.interruptStatus() != 0) {
-            irq.set(true);   // the guest had an interrupt pending: raise the line again
-        }
+        t.interrupts.reassert();   // the guest may have had an interrupt pending
         return t;
     }
 
@@ -586,13 +511,13 @@ public final class VirtioMmioTransport implements BusDevice {
 
     /** The features offered to the driver: the device's, masked to what this transport implements, plus VERSION_1. */
     public long offeredFeatures() {
-        return offeredFeatures;
+        return features.offered();
     }
 
     /** The negotiated features once FEATURES_OK is set, else 0. */
     public long negotiatedFeatures() {
         synchronized (lock) {
-            return (status.get() & DeviceStatus.FEATURES_OK) != 0 ? driverFeatures & offeredFeatures : 0;
+            return (status.get() & DeviceStatus.FEATURES_OK) != 0 ? features.negotiated() : 0;
         }
     }
 
@@ -602,9 +527,7 @@ public final class VirtioMmioTransport implements BusDevice {
     }
 
     public int interruptStatus() {
-        synchronized (irqLock) {
-            return interruptStatus;
-        }
+        return interrupts.get();
     }
 
     public int configGeneration() {

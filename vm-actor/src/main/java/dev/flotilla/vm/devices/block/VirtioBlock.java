@@ -316,7 +316,7 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
         if (!limiter.consume(request.chargedBytes())) {
             queue.undoPop();
             metrics.recordThrottled();
-            worker.setDeadline(System.nanoTime() + Math.max(limiter.nanosUntilAvailable(), 100_000));
+            worker.setDeadline(System.nanoTime() + limiter.nanosUntilRetry());
             return Step.THROTTLED;
         }
         finish(queue, chain, serve(chain, request));

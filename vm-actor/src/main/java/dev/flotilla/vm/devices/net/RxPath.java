@@ -37,10 +37,6 @@ final class RxPath {
         this.completer = completer;
     }
 
-    RateLimiter limiter() {
-        return limiter;
-    }
-
     /** After {@link PathStop#THROTTLED}: how long until the limiter would take the held frame. */
     long waitNanos() {
         return waitNanos;
@@ -101,11 +97,10 @@ final class RxPath {
                 queue.undoPop();
                 continue;
             }
-            RateLimiter l = limiter;
-            if (!l.consume(total)) {
+            if (!limiter.consume(total)) {
                 queue.undoPop();
                 metrics.rxThrottled.increment();
-                waitNanos = Math.max(l.nanosUntilAvailable(), 100_000);
+                waitNanos = limiter.nanosUntilRetry();
                 return PathStop.THROTTLED;
             }
             NetHeader.writeReceive(frame, 0);

@@ -33,10 +33,6 @@ final class TxPath {
         this.completer = completer;
     }
 
-    RateLimiter limiter() {
-        return limiter;
-    }
-
     long waitNanos() {
         return waitNanos;
     }
@@ -66,11 +62,10 @@ final class TxPath {
                 completer.complete(queue, chain, 0);
                 continue;
             }
-            RateLimiter l = limiter;
-            if (!l.consume(len)) {
+            if (!limiter.consume(len)) {
                 queue.undoPop();
                 metrics.txThrottled.increment();
-                waitNanos = Math.max(l.nanosUntilAvailable(), 100_000);
+                waitNanos = limiter.nanosUntilRetry();
                 return PathStop.THROTTLED;
             }
             int frameLen = (int) len - NetHeader.SIZE;

@@ -118,7 +118,7 @@ public final class VirtioRng extends WorkerBackedDevice implements LiveDevice {
             if (len > 0 && !limiter.consume(len)) {
                 queue.undoPop();
                 throttled.increment();
-                worker.setDeadline(System.nanoTime() + Math.max(limiter.nanosUntilAvailable(), 100_000));
+                worker.setDeadline(System.nanoTime() + limiter.nanosUntilRetry());
                 return;
             }
             if (buffer.length < len) buffer = new byte[len];

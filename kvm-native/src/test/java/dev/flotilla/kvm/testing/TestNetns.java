@@ -1,4 +1,4 @@
-package dev.flotilla.vm;
+package dev.flotilla.kvm.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -17,11 +17,15 @@ import java.util.regex.Pattern;
  * A network namespace a test owns, for the host end of a VM's TAP: link-local addresses only
  * (169.254.X.1 host, 169.254.X.2 guest), IPv6 off so the only traffic is the test's. Closing it
  * deletes the namespace, and with it the TAP if its fd is already closed.
+ *
+ * <p>Shared with the other modules' tests through kvm-native's test jar (only this package is in it).
  */
-final class TestNetns implements AutoCloseable {
+public final class TestNetns implements AutoCloseable {
 
-    final String name;
-    final int x;
+    /** The namespace's name. */
+    public final String name;
+    /** 169.254.X.0/16, X chosen at random so parallel tests do not collide on addresses. */
+    public final int x;
 
     private TestNetns(String name, int x) {
         this.name = name;
@@ -29,17 +33,18 @@ final class TestNetns implements AutoCloseable {
     }
 
     /** Skips the calling test, loudly, when the host has no TUN/TAP. */
-    static void assumeTun() {
+    public static void assumeTun() {
         boolean ok = Files.exists(Path.of("/dev/net/tun"));
         if (!ok) System.err.println("SKIPPING TAP integration test: /dev/net/tun is absent on this host");
         assumeTrue(ok, "no /dev/net/tun");
     }
 
-    static String randomName(String prefix) {
+    /** {@code prefix} and six random hex digits: a TAP or namespace name no other test uses. */
+    public static String randomName(String prefix) {
         return prefix + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000000) | 0x1000000).substring(1);
     }
 
-    static TestNetns create() {
+    public static TestNetns create() {
         TestNetns n = new TestNetns(randomName("flt-"), 1 + ThreadLocalRandom.current().nextInt(250));
         run("ip", "netns", "add", n.name);
         try {
@@ -52,36 +57,37 @@ final class TestNetns implements AutoCloseable {
         return n;
     }
 
-    String hostIp() {
+    public String hostIp() {
         return "169.254." + x + ".1";
     }
 
-    String guestIp() {
+    public String guestIp() {
         return "169.254." + x + ".2";
     }
 
-    String guestMac() {
+    public String guestMac() {
         return String.format("06:00:a9:fe:%02x:02", x);
     }
 
     /** Moves {@code tap} (the VMM keeps its fd) into the namespace, gives it the host address and brings it up. */
-    void adopt(String tap) {
+    public void adopt(String tap) {
         run("ip", "link", "set", tap, "netns", name);
         run("ip", "-n", name, "addr", "add", hostIp() + "/16", "dev", tap);
         run("ip", "-n", name, "link", "set", tap, "up");
     }
 
-    Process exec(String... cmd) throws IOException {
+    /** Starts a command inside the namespace. */
+    public Process exec(String... cmd) throws IOException {
         List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", name));
         all.addAll(List.of(cmd));
         return new ProcessBuilder(all).redirectErrorStream(true).start();
     }
 
     /** Packets the namespace's end of {@code tap} received from the guest and sent to it. */
-    record LinkCounts(long rxPackets, long txPackets, long txDropped) {
+    public record LinkCounts(long rxPackets, long txPackets, long txDropped) {
     }
 
-    LinkCounts counts(String tap) {
+    public LinkCounts counts(String tap) {
         String json = run("ip", "-n", name, "-j", "-s", "link", "show", "dev", tap);
         return new LinkCounts(stat(json, "rx", "packets"), stat(json, "tx", "packets"), stat(json, "tx", "dropped"));
     }
@@ -92,7 +98,8 @@ final class TestNetns implements AutoCloseable {
         return Long.parseLong(m.group(1));
     }
 
-    static String run(String... cmd) {
+    /** Runs {@code cmd} to its end (30 s at most) and returns its output; fails unless it exits 0. */
+    public static String run(String... cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
