@@ -153,14 +153,20 @@ public final class VectoredIo implements AutoCloseable {
         }
     }
 
-    /** Base address of entry {@code i} as it now stands (after any advance). For tests. */
-    long baseOf(int i) {
-        return IO.getLong(address + (long) i * IOVEC_SIZE);
+    /** {@code iov_base} of entry {@code i} as it now stands (a transfer advances the entries). */
+    public long base(int i) {
+        return IO.getLong(entry(i));
     }
 
-    /** Length of entry {@code i} as it now stands. For tests. */
-    long lengthOf(int i) {
-        return IO.getLong(address + (long) i * IOVEC_SIZE + 8);
+    /** {@code iov_len} of entry {@code i} as it now stands. */
+    public long length(int i) {
+        return IO.getLong(entry(i) + 8);
+    }
+
+    private long entry(int i) {
+        ensureOpen();
+        if (i < 0 || i >= count) throw new IndexOutOfBoundsException("iovec " + i + " of " + count);
+        return address + (long) i * IOVEC_SIZE;
     }
 
     /** Index of the first entry not yet transferred. For tests. */

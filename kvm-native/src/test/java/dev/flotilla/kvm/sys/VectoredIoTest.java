@@ -124,12 +124,12 @@ class VectoredIoTest {
             iov.add(0x3000, 300);
             iov.advance(150);
             assertEquals(1, iov.firstPending());
-            assertEquals(0x2000 + 50, iov.baseOf(1));
-            assertEquals(150, iov.lengthOf(1));
+            assertEquals(0x2000 + 50, iov.base(1));
+            assertEquals(150, iov.length(1));
             iov.advance(150);
             assertEquals(2, iov.firstPending());
-            assertEquals(0x3000, iov.baseOf(2));
-            assertEquals(300, iov.lengthOf(2));
+            assertEquals(0x3000, iov.base(2));
+            assertEquals(300, iov.length(2));
             iov.clear();
             assertEquals(0, iov.firstPending());
             assertEquals(0, iov.count());
