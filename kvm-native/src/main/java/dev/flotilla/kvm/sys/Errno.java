@@ -21,6 +21,8 @@ public final class Errno {
     public static final int EMFILE = 24;
     public static final int EIO = 5;
     public static final int EDQUOT = 122;
+    public static final int EISDIR = 21;
+    public static final int EROFS = 30;
 
     private Errno() {}
 

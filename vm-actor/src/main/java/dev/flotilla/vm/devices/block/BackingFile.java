@@ -98,6 +98,11 @@ public final class BackingFile implements AutoCloseable {
             case Errno.EPERM:
                 throw new IOException("cannot open backing file " + path + (readOnly ? " for reading" : " for reading and writing")
                         + ": permission denied; fix its mode/owner" + (readOnly ? "" : " or set is_read_only"));
+            case Errno.EROFS:
+                throw new IOException("cannot open backing file " + path + " for writing: it is on a read-only file system; "
+                        + "set is_read_only or move it");
+            case Errno.EISDIR:
+                throw new IOException("cannot open backing file " + path + ": it is a directory; give the path of a disk image file");
             default:
                 throw new IOException("cannot open backing file " + path + ": " + Errno.describe(errno));
         }
