@@ -345,4 +345,20 @@ class VirtioBlockIT {
         assertTrue(rate > 1.5 * (1 << 20), "the guest must out-read the 1 MiB/s limit for the rate-limit test to mean anything: " + rate);
         assertEquals(8L << 20, dev.metrics().readBytes());
     }
+
+    @Test
+    void theGuestsManySegmentRequestsAreServedWholeInOneGo() throws Exception {
+        // 1 MiB reads of 128 descriptors of 8 KiB in an indirect table: on mmap'd guest RAM each is one preadv
+        Path disk = dir.resolve("seq.img");
+        Files.write(disk, random(4 << 20, 7));
+        Booted b = start("console=ttyS0 probe.run=blkseq probe.blk.seq_count=16 probe.blk.req_kib=1024 probe.blk.seg_kib=8",
+                List.of(drive("seq1", disk, false, true, Optional.empty())));
+        String console = runToEnd(b, Duration.ofSeconds(60));
+        assertEquals("probe: run blkseq ok reads=16 errors=0 bytes=16777216 req_kib=1024 segs=128",
+                resultLine(console, "blkseq", 0).replaceAll(" us=\\d+", ""), console);
+        VirtioBlock dev = b.drive("seq1");
+        assertEquals(16, dev.metrics().reads());
+        assertEquals(16L << 20, dev.metrics().readBytes());
+        assertEquals(0, dev.metrics().ioErrorsTotal());
+    }
 }

@@ -19,6 +19,10 @@ public final class Errno {
     public static final int ENOSPC = 28;
     public static final int ENOTTY = 25;
     public static final int EMFILE = 24;
+    public static final int EIO = 5;
+    public static final int EDQUOT = 122;
+    public static final int EISDIR = 21;
+    public static final int EROFS = 30;
 
     private Errno() {}
 

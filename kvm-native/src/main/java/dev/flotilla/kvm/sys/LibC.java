@@ -124,4 +124,13 @@ public interface LibC {
 
     /** open(2) flag: reads and writes return EAGAIN instead of waiting (a TAP served from epoll). */
     int O_NONBLOCK = 0x800;
+
+    // Positional scatter/gather file I/O (virtio-blk: one call per request). iov is the address of a
+    // native array of struct iovec { void *iov_base; size_t iov_len; } ({@link VectoredIo}).
+    /** Most iovecs one preadv/pwritev accepts (Linux UIO_MAXIOV); more fail with EINVAL. */
+    int IOV_MAX = 1024;
+
+    long preadv(int fd, long iov, int iovcnt, long offset);
+
+    long pwritev(int fd, long iov, int iovcnt, long offset);
 }

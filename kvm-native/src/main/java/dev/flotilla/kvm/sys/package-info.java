@@ -7,5 +7,7 @@
  * numbers and layouts are checked against {@code <linux/kvm.h>} by compiling a C program in a unit test.
  * <p>jnr-ffi 2.3.4 caveat: a function with six primitive parameters goes through a "fast long" path
  * that garbles the sixth argument; mmap is therefore declared with a Pointer first parameter.
+ * <p>{@link dev.flotilla.kvm.sys.VectoredIo} keeps one malloc'd iovec array per owner for preadv/pwritev
+ * (a block device's whole request in one call, straight between the file and guest RAM).
  */
 package dev.flotilla.kvm.sys;

@@ -1,5 +1,6 @@
 package dev.flotilla.vm.devices.block;
 
+import dev.flotilla.kvm.sys.Errno;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 
@@ -24,5 +25,10 @@ public enum IoErrorKind {
         String m = String.valueOf(e.getMessage());
         if (m.contains("No space left") || m.contains("Disk quota exceeded")) return NO_SPACE;
         return IO_ERROR;
+    }
+
+    /** Classifies the errno of a failed native call (the raw-fd path). */
+    static IoErrorKind ofErrno(int errno) {
+        return errno == Errno.ENOSPC || errno == Errno.EDQUOT ? NO_SPACE : IO_ERROR;
     }
 }

@@ -1,5 +1,8 @@
 package dev.flotilla.vm.devices.block;
 
+import dev.flotilla.kvm.memory.GuestMemory;
+import dev.flotilla.kvm.memory.MmapGuestMemory;
+import dev.flotilla.kvm.sys.VectoredIo;
 import dev.flotilla.vm.config.DriveConfig;
 import dev.flotilla.vm.config.InvalidConfigException;
 import dev.flotilla.vm.config.RateLimiterConfig;
@@ -7,6 +10,7 @@ import dev.flotilla.vm.devices.DeviceUpdate;
 import dev.flotilla.vm.devices.LiveDevice;
 import dev.flotilla.vm.ratelimit.RateLimiter;
 import dev.flotilla.vm.virtio.DescriptorChain;
+import dev.flotilla.vm.virtio.GuestSegment;
 import dev.flotilla.vm.virtio.Interrupts;
 import dev.flotilla.vm.virtio.SplitQueue;
 import dev.flotilla.vm.virtio.VirtioFeatures;
@@ -15,6 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -28,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * virtio-blk (device type 2) over a host file, with Firecracker's drive semantics: read-write or
  * read-only (VIRTIO_BLK_F_RO; a guest write gets IOERR and the file is untouched), IN / OUT / FLUSH
  * (fsync) / GET_ID (the drive id as a 20-byte serial), anything else answered UNSUPP. Data moves
- * straight between the file and guest RAM ({@code FileChannel} positional I/O on
- * {@code GuestMemory.slice} views), one request at a time on the device worker.
+ * straight between the file and guest RAM, one request at a time on the device worker: one
+ * {@code preadv}/{@code pwritev} per request over the guest buffers' host addresses when guest
+ * memory is mmap'd (a real VM), else {@code FileChannel} positional I/O on {@code GuestMemory.slice}
+ * views (heap memory in tests).
  *
  * <p><b>Guest input.</b> Every request is validated before any I/O ({@link BlockRequest#parse}); a
  * malformed one gets IOERR if it has a status byte (else it is completed with length 0), is counted
@@ -61,6 +68,8 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
     static final int SEG_MAX = QUEUE_SIZE - 2;
     /** virtio_blk_config up to blk_size: capacity u64 @0, size_max @8, seg_max @12, geometry @16, blk_size @20. */
     private static final int CONFIG_SIZE = 24;
+    /** SEG_MAX data segments, plus room for a few cut at memory-chunk edges, before the array grows. */
+    private static final int IOVECS_INITIAL = SEG_MAX + 2;
 
     private final String driveId;
     private final boolean readOnly;
@@ -73,6 +82,8 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
 
     /** Guarded by requestLock. */
     private BackingFile backing;
+    /** Guarded by requestLock: reused by every request, freed by close(). */
+    private VectoredIo iovecs;
     /** Guarded by requestLock: set by close(), after which swaps are refused. */
     private boolean closed;
     /** What the config space shows; follows {@link #backing}. */
@@ -329,7 +340,7 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
         try {
             switch (r.type()) {
                 case IN:
-                    backing.read(offset, GuestBuffers.views(memory, chain.writableSegments(), 0, r.dataLength()));
+                    readData(offset, chain.writableSegments(), 0, r.dataLength());
                     metrics.recordRead(r.dataLength());
                     return BlockRequest.S_OK;
                 case OUT:
@@ -337,7 +348,7 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
                         metrics.recordReadOnlyRefusal();
                         return BlockRequest.S_IOERR;
                     }
-                    backing.write(offset, GuestBuffers.views(memory, chain.readableSegments(), BlockRequest.HEADER_SIZE, r.dataLength()));
+                    writeData(offset, chain.readableSegments(), BlockRequest.HEADER_SIZE, r.dataLength());
                     if (writeThrough) backing.flush();
                     metrics.recordWrite(r.dataLength());
                     return BlockRequest.S_OK;
@@ -357,6 +368,36 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
             reportIoError(e);
             return BlockRequest.S_IOERR;
         }
+    }
+
+    /**
+     * Reads the file into bytes {@code [skip, skip+len)} of {@code segments}: one preadv straight into
+     * guest RAM at host addresses when the memory is mmap'd (a real VM), else FileChannel reads into
+     * ByteBuffer views (heap memory in tests). Holds requestLock.
+     */
+    private void readData(long offset, List<GuestSegment> segments, long skip, long len) throws BackingFileException {
+        GuestMemory mem = memory;
+        if (mem instanceof MmapGuestMemory mapped && backing.hasRawFd()) {
+            backing.read(offset, GuestBuffers.iovecs(mapped, segments, skip, len, iovecs()));
+        } else {
+            backing.read(offset, GuestBuffers.views(mem, segments, skip, len));
+        }
+    }
+
+    /** Writes bytes {@code [skip, skip+len)} of {@code segments} to the file, as {@link #readData} reads. Holds requestLock. */
+    private void writeData(long offset, List<GuestSegment> segments, long skip, long len) throws BackingFileException {
+        GuestMemory mem = memory;
+        if (mem instanceof MmapGuestMemory mapped && backing.hasRawFd()) {
+            backing.write(offset, GuestBuffers.iovecs(mapped, segments, skip, len, iovecs()));
+        } else {
+            backing.write(offset, GuestBuffers.views(mem, segments, skip, len));
+        }
+    }
+
+    /** The worker's iovec array, made on first use (heap-memory devices never need one). Holds requestLock. */
+    private VectoredIo iovecs() {
+        if (iovecs == null) iovecs = new VectoredIo(IOVECS_INITIAL);
+        return iovecs;
     }
 
     /**
@@ -423,6 +464,7 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
         try {
             closed = true;
             backing.close();
+            if (iovecs != null) iovecs.close();
             PendingSwap swap = pending.getAndSet(null);
             if (swap != null) {
                 swap.file().close();

@@ -6,7 +6,8 @@
  * {@link dev.flotilla.vm.devices.block.BlockRequest} parses and validates one chain into a request
  * or a refusal ({@link dev.flotilla.vm.devices.block.RequestFault}); {@link
  * dev.flotilla.vm.devices.block.BackingFile} does positional file I/O; {@code GuestBuffers} turns a
- * chain's segments into ByteBuffer views of guest RAM so the data is never copied in between;
+ * chain's segments into host addresses for one preadv/pwritev per request (mmap'd guest RAM, a real
+ * VM) or into ByteBuffer views of guest RAM (heap memory in tests), so the data is never copied in between;
  * {@link dev.flotilla.vm.devices.block.BlockMetrics} counts.
  *
  * <p>Semantics (as Firecracker): capacity is the file size in whole 512-byte sectors (a trailing

@@ -7,6 +7,7 @@ import static dev.flotilla.vm.virtio.DeviceStatus.FEATURES_OK;
 import static dev.flotilla.vm.virtio.MmioRegisters.*;
 
 import dev.flotilla.kvm.memory.GuestAddress;
+import dev.flotilla.kvm.memory.GuestMemory;
 import dev.flotilla.kvm.memory.HeapGuestMemory;
 import dev.flotilla.vm.virtio.VirtioFeatures;
 import dev.flotilla.vm.virtio.VirtioMmioTransport;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Plays a virtio-blk guest driver against a {@link VirtioBlock} through its MMIO transport, in heap
- * guest memory: negotiates, sets up the queue, builds request chains and waits for their completion
+ * guest memory (or memory the test gives it): negotiates, sets up the queue, builds request chains and waits for their completion
  * (the device serves them on its real worker thread).
  */
 final class BlkDriver {
@@ -30,7 +31,7 @@ final class BlkDriver {
     static final int F_NEXT = 1;
     static final int F_INDIRECT = 4;
 
-    final HeapGuestMemory mem;
+    final GuestMemory mem;
     final VirtioMmioTransport transport;
     final AtomicInteger irqPulses = new AtomicInteger();
     private int nextDesc;
@@ -47,7 +48,12 @@ final class BlkDriver {
     }
 
     BlkDriver(VirtioBlock device, long memBytes) {
-        this.mem = HeapGuestMemory.ofSize(memBytes);
+        this(device, HeapGuestMemory.ofSize(memBytes));
+    }
+
+    /** Over the caller's memory (e.g. mmap'd, for the device's host-address path); the caller closes it. */
+    BlkDriver(VirtioBlock device, GuestMemory mem) {
+        this.mem = mem;
         this.transport = new VirtioMmioTransport(device, mem, irqPulses::incrementAndGet);
     }
 
