@@ -27,7 +27,7 @@ import java.util.Optional;
  *   --rate-limit TARGET=SPEC     TARGET: drive0.., net0.rx, net0.tx, entropy
  *                                SPEC:   bw=BYTES/MS[+BURST][,ops=COUNT/MS[+BURST]] (either or both)
  * </pre>
- * Mistakes are {@link RunOptions.UsageException}s that name the option and the accepted form.
+ * Mistakes are {@link UsageException}s that name the option and the accepted form.
  */
 final class DeviceOptions {
 
@@ -162,7 +162,7 @@ final class DeviceOptions {
         }
     }
 
-    private static RunOptions.UsageException usage(String m) {
-        return new RunOptions.UsageException(m);
+    private static UsageException usage(String m) {
+        return new UsageException(m);
     }
 }

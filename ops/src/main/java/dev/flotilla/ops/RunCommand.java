@@ -50,7 +50,7 @@ final class RunCommand {
         RunOptions opts;
         try {
             opts = RunOptions.parse(args);
-        } catch (RunOptions.UsageException e) {
+        } catch (UsageException e) {
             System.err.println("flotilla run: " + e.getMessage());
             System.err.println(RunOptions.USAGE);
             return 2;

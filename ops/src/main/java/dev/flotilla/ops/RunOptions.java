@@ -52,14 +52,14 @@ public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<
             }
             String a = args.get(i);
             switch (a) {
-                case "--kernel" -> kernel = Optional.of(Path.of(value(args, ++i, a)));
-                case "--initrd" -> initrd = Optional.of(Path.of(value(args, ++i, a)));
-                case "--cmdline" -> cmdline = Optional.of(value(args, ++i, a));
-                case "--vcpus" -> vcpus = integer(args, ++i, a);
-                case "--mem-mib" -> mem = integer(args, ++i, a);
-                case "--boot" -> boot = value(args, ++i, a);
-                case "--timeout" -> timeout = Duration.ofMillis((long) (number(args, ++i, a) * 1000));
-                case "--console-file" -> consoleFile = Optional.of(Path.of(value(args, ++i, a)));
+                case "--kernel" -> kernel = Optional.of(Path.of(CliArgs.value(args, ++i, a)));
+                case "--initrd" -> initrd = Optional.of(Path.of(CliArgs.value(args, ++i, a)));
+                case "--cmdline" -> cmdline = Optional.of(CliArgs.value(args, ++i, a));
+                case "--vcpus" -> vcpus = CliArgs.integer(args, ++i, a);
+                case "--mem-mib" -> mem = CliArgs.integer(args, ++i, a);
+                case "--boot" -> boot = CliArgs.value(args, ++i, a);
+                case "--timeout" -> timeout = Duration.ofMillis((long) (CliArgs.seconds(args, ++i, a) * 1000));
+                case "--console-file" -> consoleFile = Optional.of(Path.of(CliArgs.value(args, ++i, a)));
                 case "--verbose", "-v" -> verbose = true;
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
@@ -67,35 +67,7 @@ public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<
         return new RunOptions(kernel, initrd, cmdline, vcpus, mem, boot, timeout, consoleFile, verbose, devices.toDevices());
     }
 
-    private static String value(List<String> args, int i, String opt) {
-        if (i >= args.size()) throw new UsageException(opt + " needs a value");
-        return args.get(i);
-    }
 
-    private static int integer(List<String> args, int i, String opt) {
-        String v = value(args, i, opt);
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new UsageException(opt + " takes a whole number, got '" + v + "'");
-        }
-    }
 
-    private static double number(List<String> args, int i, String opt) {
-        String v = value(args, i, opt);
-        try {
-            double d = Double.parseDouble(v);
-            if (!Double.isFinite(d)) throw new NumberFormatException();
-            return d;
-        } catch (NumberFormatException e) {
-            throw new UsageException(opt + " takes a number of seconds, got '" + v + "'");
-        }
-    }
 
-    /** A mistake on the command line; its message says what to type instead. */
-    public static final class UsageException extends RuntimeException {
-        public UsageException(String message) {
-            super(message);
-        }
-    }
 }

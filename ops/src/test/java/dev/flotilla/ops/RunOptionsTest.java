@@ -37,17 +37,17 @@ class RunOptionsTest {
 
     @Test
     void refusesOutOfRangeAndMalformedValuesWithTheOptionName() {
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--vcpus", "33")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--vcpus", "33")))
                 .getMessage().contains("--vcpus must be 1 to 32"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--vcpus", "x")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--vcpus", "x")))
                 .getMessage().contains("whole number"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--mem-mib")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--mem-mib")))
                 .getMessage().contains("needs a value"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--boot", "bios")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--boot", "bios")))
                 .getMessage().contains("auto, linux64 or pvh"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--timeout", "NaN")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--timeout", "NaN")))
                 .getMessage().contains("seconds"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--frobnicate")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--frobnicate")))
                 .getMessage().contains("unknown option"));
     }
 
@@ -78,19 +78,19 @@ class RunOptionsTest {
 
     @Test
     void badDeviceOptionsSayWhatIsAccepted() {
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--drive", "/x:rw")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--drive", "/x:rw")))
                 .getMessage().contains("PATH[:ro][:root]"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--vsock", "/x")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--vsock", "/x")))
                 .getMessage().contains("CID:UDS_PATH"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--vsock", "2:/x")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--vsock", "2:/x")))
                 .getMessage().contains("guest_cid"));
-        assertTrue(assertThrows(RunOptions.UsageException.class,
+        assertTrue(assertThrows(UsageException.class,
                 () -> RunOptions.parse(List.of("--rate-limit", "drive0=bw=10"))).getMessage().contains("SIZE/REFILL_MS"));
-        assertTrue(assertThrows(RunOptions.UsageException.class,
+        assertTrue(assertThrows(UsageException.class,
                 () -> RunOptions.parse(List.of("--rate-limit", "drive3=ops=1/1"))).getMessage().contains("names no attached device"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--tap", "bad/name")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--tap", "bad/name")))
                 .getMessage().contains("host_dev_name"));
-        assertTrue(assertThrows(RunOptions.UsageException.class, () -> RunOptions.parse(List.of("--balloon", "x")))
+        assertTrue(assertThrows(UsageException.class, () -> RunOptions.parse(List.of("--balloon", "x")))
                 .getMessage().contains("whole number"));
     }
 }

@@ -1,5 +1,8 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.ops.UsageException;
+import dev.flotilla.ops.CliArgs;
+
 import java.util.List;
 
 /**
@@ -21,10 +24,10 @@ public record ApiBenchOptions(int count, int warmup, long memMib, boolean skipQe
               same guest in the same run. W VMs (default 50) are created and deleted first.""";
 
     public ApiBenchOptions {
-        if (count < 1 || count > 5000) throw new BenchOptions.UsageException("--count must be 1 to 5000, got " + count);
-        if (warmup < 0 || warmup > 5000) throw new BenchOptions.UsageException("--warmup must be 0 to 5000, got " + warmup);
-        if (memMib < 16 || memMib > 4096) throw new BenchOptions.UsageException("--mem-mib must be 16 to 4096, got " + memMib);
-        if (qemu == null || qemu.isBlank()) throw new BenchOptions.UsageException("--qemu needs a binary name or path");
+        if (count < 1 || count > 5000) throw new UsageException("--count must be 1 to 5000, got " + count);
+        if (warmup < 0 || warmup > 5000) throw new UsageException("--warmup must be 0 to 5000, got " + warmup);
+        if (memMib < 16 || memMib > 4096) throw new UsageException("--mem-mib must be 16 to 4096, got " + memMib);
+        if (qemu == null || qemu.isBlank()) throw new UsageException("--qemu needs a binary name or path");
     }
 
     public static ApiBenchOptions parse(List<String> args) {
@@ -35,26 +38,18 @@ public record ApiBenchOptions(int count, int warmup, long memMib, boolean skipQe
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "--count" -> count = integer(args, ++i, a);
-                case "--warmup" -> warmup = integer(args, ++i, a);
-                case "--mem-mib" -> mem = integer(args, ++i, a);
+                case "--count" -> count = CliArgs.integer(args, ++i, a);
+                case "--warmup" -> warmup = CliArgs.integer(args, ++i, a);
+                case "--mem-mib" -> mem = CliArgs.integer(args, ++i, a);
                 case "--skip-qemu" -> skipQemu = true;
                 case "--qemu" -> {
-                    if (++i >= args.size()) throw new BenchOptions.UsageException("--qemu needs a value");
+                    if (++i >= args.size()) throw new UsageException("--qemu needs a value");
                     qemu = args.get(i);
                 }
-                default -> throw new BenchOptions.UsageException("unknown option '" + a + "'");
+                default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
         return new ApiBenchOptions(count, warmup, mem, skipQemu, qemu);
     }
 
-    private static int integer(List<String> args, int i, String opt) {
-        if (i >= args.size()) throw new BenchOptions.UsageException(opt + " needs a value");
-        try {
-            return Integer.parseInt(args.get(i));
-        } catch (NumberFormatException e) {
-            throw new BenchOptions.UsageException(opt + " needs a whole number, got '" + args.get(i) + "'");
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.ops.UsageException;
+
 import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.KvmAvailability;
 import dev.flotilla.ops.ProbeGuestImage;
@@ -26,7 +28,7 @@ public final class BenchCommand {
         BenchOptions options;
         try {
             options = BenchOptions.parse(args.subList(1, args.size()));
-        } catch (BenchOptions.UsageException e) {
+        } catch (UsageException e) {
             System.err.println("flotilla bench boot: " + e.getMessage());
             System.err.println(BenchOptions.USAGE);
             return 2;
@@ -68,7 +70,7 @@ public final class BenchCommand {
         ApiBenchOptions options;
         try {
             options = ApiBenchOptions.parse(args);
-        } catch (BenchOptions.UsageException e) {
+        } catch (UsageException e) {
             System.err.println("flotilla bench api: " + e.getMessage());
             System.err.println(ApiBenchOptions.USAGE);
             return 2;

@@ -1,5 +1,8 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.ops.UsageException;
+import dev.flotilla.ops.CliArgs;
+
 import dev.flotilla.vm.pool.VmPoolConfig;
 import java.util.List;
 
@@ -61,16 +64,16 @@ public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "--count" -> count = integer(args, ++i, a);
-                case "--warmup" -> warmup = integer(args, ++i, a);
-                case "--burst" -> burst = integer(args, ++i, a);
-                case "--hold" -> hold = integer(args, ++i, a);
-                case "--vcpus" -> vcpus = integer(args, ++i, a);
-                case "--mem-mib" -> mem = integer(args, ++i, a);
-                case "--phases" -> phases = integer(args, ++i, a);
+                case "--count" -> count = CliArgs.integer(args, ++i, a);
+                case "--warmup" -> warmup = CliArgs.integer(args, ++i, a);
+                case "--burst" -> burst = CliArgs.integer(args, ++i, a);
+                case "--hold" -> hold = CliArgs.integer(args, ++i, a);
+                case "--vcpus" -> vcpus = CliArgs.integer(args, ++i, a);
+                case "--mem-mib" -> mem = CliArgs.integer(args, ++i, a);
+                case "--phases" -> phases = CliArgs.integer(args, ++i, a);
                 case "--skip-qemu" -> skipQemu = true;
-                case "--qemu" -> qemu = value(args, ++i, a);
-                case "--pool" -> pool = integer(args, ++i, a);
+                case "--qemu" -> qemu = CliArgs.value(args, ++i, a);
+                case "--pool" -> pool = CliArgs.integer(args, ++i, a);
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
@@ -81,24 +84,6 @@ public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus
         if (v < 1 || v > max) throw new UsageException(opt + " must be 1 to " + max + ", got " + v);
     }
 
-    private static String value(List<String> args, int i, String opt) {
-        if (i >= args.size()) throw new UsageException(opt + " needs a value");
-        return args.get(i);
-    }
 
-    private static int integer(List<String> args, int i, String opt) {
-        String v = value(args, i, opt);
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new UsageException(opt + " takes a whole number, got '" + v + "'");
-        }
-    }
 
-    /** A mistake on the command line; its message says what to type instead. */
-    public static final class UsageException extends RuntimeException {
-        public UsageException(String message) {
-            super(message);
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.ops.UsageException;
+
 import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.KvmAvailability;
 import dev.flotilla.ops.ProbeGuestImage;
@@ -23,7 +25,7 @@ final class DevicesCommand {
         DevicesOptions options;
         try {
             options = DevicesOptions.parse(args);
-        } catch (BenchOptions.UsageException e) {
+        } catch (UsageException e) {
             System.err.println("flotilla bench devices: " + e.getMessage());
             System.err.println(DevicesOptions.USAGE);
             return 2;

@@ -1,5 +1,8 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.ops.UsageException;
+import dev.flotilla.ops.CliArgs;
+
 import java.util.List;
 
 /**
@@ -25,14 +28,14 @@ public record DevicesOptions(int seconds, int rounds, int diskMib, int segKib, b
               (default 8: 128 of them). Progress to stderr, the table to stdout.""";
 
     public DevicesOptions {
-        if (seconds < 1 || seconds > 600) throw new BenchOptions.UsageException("--seconds must be 1 to 600, got " + seconds);
-        if (rounds < 1 || rounds > 50) throw new BenchOptions.UsageException("--rounds must be 1 to 50, got " + rounds);
-        if (diskMib < 1 || diskMib > 4096) throw new BenchOptions.UsageException("--disk-mib must be 1 to 4096, got " + diskMib);
+        if (seconds < 1 || seconds > 600) throw new UsageException("--seconds must be 1 to 600, got " + seconds);
+        if (rounds < 1 || rounds > 50) throw new UsageException("--rounds must be 1 to 50, got " + rounds);
+        if (diskMib < 1 || diskMib > 4096) throw new UsageException("--disk-mib must be 1 to 4096, got " + diskMib);
         if (segKib < 8 || segKib > 1024 || segKib % 4 != 0 || 1024 % segKib != 0) {
-            throw new BenchOptions.UsageException("--seg-kib must divide 1024 and be 8 to 1024 (4 would need 256 descriptors, "
+            throw new UsageException("--seg-kib must divide 1024 and be 8 to 1024 (4 would need 256 descriptors, "
                     + "more than the devices' seg_max of 254), got " + segKib);
         }
-        if (qemu == null || qemu.isBlank()) throw new BenchOptions.UsageException("--qemu needs a binary name or path");
+        if (qemu == null || qemu.isBlank()) throw new UsageException("--qemu needs a binary name or path");
     }
 
     public static DevicesOptions defaults() {
@@ -48,31 +51,19 @@ public record DevicesOptions(int seconds, int rounds, int diskMib, int segKib, b
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
-                case "--seconds" -> seconds = integer(args, ++i, a);
-                case "--rounds" -> rounds = integer(args, ++i, a);
-                case "--disk-mib" -> disk = integer(args, ++i, a);
-                case "--seg-kib" -> segKib = integer(args, ++i, a);
+                case "--seconds" -> seconds = CliArgs.integer(args, ++i, a);
+                case "--rounds" -> rounds = CliArgs.integer(args, ++i, a);
+                case "--disk-mib" -> disk = CliArgs.integer(args, ++i, a);
+                case "--seg-kib" -> segKib = CliArgs.integer(args, ++i, a);
                 case "--skip-qemu" -> skipQemu = true;
                 case "--skip-block" -> skipBlock = true;
                 case "--skip-net" -> skipNet = true;
-                case "--qemu" -> qemu = value(args, ++i, a);
-                default -> throw new BenchOptions.UsageException("unknown option '" + a + "'");
+                case "--qemu" -> qemu = CliArgs.value(args, ++i, a);
+                default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
         return new DevicesOptions(seconds, rounds, disk, segKib, skipQemu, skipBlock, skipNet, qemu);
     }
 
-    private static String value(List<String> args, int i, String opt) {
-        if (i >= args.size()) throw new BenchOptions.UsageException(opt + " needs a value");
-        return args.get(i);
-    }
 
-    private static int integer(List<String> args, int i, String opt) {
-        String v = value(args, i, opt);
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new BenchOptions.UsageException(opt + " takes a whole number, got '" + v + "'");
-        }
-    }
 }

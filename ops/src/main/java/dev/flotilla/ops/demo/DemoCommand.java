@@ -1,5 +1,7 @@
 package dev.flotilla.ops.demo;
 
+import dev.flotilla.ops.UsageException;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.flotilla.ops.ProbeGuestImage;
@@ -38,7 +40,7 @@ public final class DemoCommand {
         DemoOptions o;
         try {
             o = DemoOptions.parse(args);
-        } catch (DemoOptions.UsageException e) {
+        } catch (UsageException e) {
             System.err.println("flotilla demo: " + e.getMessage());
             System.err.println(DemoOptions.USAGE);
             return 2;

@@ -1,5 +1,7 @@
 package dev.flotilla.ops.demo;
 
+import dev.flotilla.ops.UsageException;
+
 import java.util.List;
 
 /**
@@ -56,9 +58,4 @@ public record DemoOptions(int count, double rate, long memMib, int port, boolean
         }
     }
 
-    public static final class UsageException extends RuntimeException {
-        public UsageException(String message) {
-            super(message);
-        }
-    }
 }

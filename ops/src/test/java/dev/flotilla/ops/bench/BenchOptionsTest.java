@@ -1,5 +1,7 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.ops.UsageException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,19 +35,19 @@ class BenchOptionsTest {
     void poolIsOffByDefaultAndBounded() {
         assertEquals(0, BenchOptions.parse(List.of()).pool());
         assertEquals(4, BenchOptions.parse(List.of("--pool", "4")).pool());
-        var e = assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse(List.of("--pool", "65")));
+        var e = assertThrows(UsageException.class, () -> BenchOptions.parse(List.of("--pool", "65")));
         assertTrue(e.getMessage().contains("--pool must be 0 to 64"), e.getMessage());
     }
 
     @Test
     void mistakesSayWhatToTypeInstead() {
-        var e = assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse(List.of("--count", "0")));
+        var e = assertThrows(UsageException.class, () -> BenchOptions.parse(List.of("--count", "0")));
         assertTrue(e.getMessage().contains("--count must be 1 to"), e.getMessage());
-        e = assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse(List.of("--burst", "many")));
+        e = assertThrows(UsageException.class, () -> BenchOptions.parse(List.of("--burst", "many")));
         assertTrue(e.getMessage().contains("whole number"), e.getMessage());
-        e = assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse(List.of("--count")));
+        e = assertThrows(UsageException.class, () -> BenchOptions.parse(List.of("--count")));
         assertTrue(e.getMessage().contains("needs a value"), e.getMessage());
-        e = assertThrows(BenchOptions.UsageException.class, () -> BenchOptions.parse(List.of("--fast")));
+        e = assertThrows(UsageException.class, () -> BenchOptions.parse(List.of("--fast")));
         assertTrue(e.getMessage().contains("unknown option '--fast'"), e.getMessage());
     }
 }

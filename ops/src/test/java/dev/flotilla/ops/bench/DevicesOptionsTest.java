@@ -1,5 +1,7 @@
 package dev.flotilla.ops.bench;
 
+import dev.flotilla.ops.UsageException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,17 +21,17 @@ class DevicesOptionsTest {
 
     @Test
     void mistakesSayWhatToType() {
-        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--seconds", "0")))
+        assertTrue(assertThrows(UsageException.class, () -> DevicesOptions.parse(List.of("--seconds", "0")))
                 .getMessage().contains("--seconds must be 1 to 600"));
-        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--rounds", "two")))
+        assertTrue(assertThrows(UsageException.class, () -> DevicesOptions.parse(List.of("--rounds", "two")))
                 .getMessage().contains("whole number"));
-        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--count", "3")))
+        assertTrue(assertThrows(UsageException.class, () -> DevicesOptions.parse(List.of("--count", "3")))
                 .getMessage().contains("unknown option '--count'"));
-        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--seg-kib", "4")))
+        assertTrue(assertThrows(UsageException.class, () -> DevicesOptions.parse(List.of("--seg-kib", "4")))
                 .getMessage().contains("seg_max of 254"));
-        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--seg-kib", "12")))
+        assertTrue(assertThrows(UsageException.class, () -> DevicesOptions.parse(List.of("--seg-kib", "12")))
                 .getMessage().contains("must divide 1024"));
-        assertTrue(assertThrows(BenchOptions.UsageException.class, () -> DevicesOptions.parse(List.of("--seconds")))
+        assertTrue(assertThrows(UsageException.class, () -> DevicesOptions.parse(List.of("--seconds")))
                 .getMessage().contains("needs a value"));
     }
 }

@@ -1,5 +1,7 @@
 package dev.flotilla.ops.demo;
 
+import dev.flotilla.ops.UsageException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,13 +32,13 @@ class DemoOptionsTest {
 
     @Test
     void mistakesSayWhatToType() {
-        assertTrue(assertThrows(DemoOptions.UsageException.class, () -> DemoOptions.parse(List.of("--count", "0")))
+        assertTrue(assertThrows(UsageException.class, () -> DemoOptions.parse(List.of("--count", "0")))
                 .getMessage().contains("--count must be 1 to 2000"));
-        assertTrue(assertThrows(DemoOptions.UsageException.class, () -> DemoOptions.parse(List.of("--rate", "x")))
+        assertTrue(assertThrows(UsageException.class, () -> DemoOptions.parse(List.of("--rate", "x")))
                 .getMessage().contains("--rate needs a number"));
-        assertTrue(assertThrows(DemoOptions.UsageException.class, () -> DemoOptions.parse(List.of("--count")))
+        assertTrue(assertThrows(UsageException.class, () -> DemoOptions.parse(List.of("--count")))
                 .getMessage().contains("--count needs a value"));
-        assertTrue(assertThrows(DemoOptions.UsageException.class, () -> DemoOptions.parse(List.of("--fast")))
+        assertTrue(assertThrows(UsageException.class, () -> DemoOptions.parse(List.of("--fast")))
                 .getMessage().contains("unknown option '--fast'"));
     }
 }
