@@ -162,10 +162,14 @@ public final class VcpuLoop implements Runnable {
         if (exit instanceof VcpuExit.IoIn in) {
             count(ExitKind.IO_IN);
             byte[] data = new byte[in.size() * in.count()];
-            byte[] one = new byte[in.size()];
-            for (int i = 0; i < in.count(); i++) {
-                pio.read(in.port(), one);
-                System.arraycopy(one, 0, data, i * in.size(), in.size());
+            if (in.count() == 1) {
+                pio.read(in.port(), data);   // the usual single `in`: no second buffer
+            } else {
+                byte[] one = new byte[in.size()];
+                for (int i = 0; i < in.count(); i++) {
+                    pio.read(in.port(), one);
+                    System.arraycopy(one, 0, data, i * in.size(), in.size());
+                }
             }
             fd.completeIo(data);
             return null;

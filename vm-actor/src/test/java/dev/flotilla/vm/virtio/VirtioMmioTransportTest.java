@@ -127,7 +127,7 @@ class VirtioMmioTransportTest {
 
     @Test
     void offersDeviceFeaturesPlusVersionOneAndMasksUnimplementedRingFeatures() {
-        device.features |= 1L << 34;   // packed ring: not implemented here
+        device.features |= 1L << 34;   // packed ring, which this transport does not offer
         t = new VirtioMmioTransport(device, mem, line);
         long offered = deviceFeatures();
         assertEquals(FakeDevice.FEATURE_RO | VirtioFeatures.RING_INDIRECT_DESC | VirtioFeatures.RING_EVENT_IDX
