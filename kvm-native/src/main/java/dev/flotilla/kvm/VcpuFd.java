@@ -403,10 +403,15 @@ public final class VcpuFd implements AutoCloseable {
      */
     @Override
     public void close() {
+        boolean onBoundThread;
         synchronized (kickLock) {
+            onBoundThread = boundThread == Thread.currentThread();
             boundTid = 0;
             boundThread = null;
         }
+        // A kick still pending on the bound thread must go: HotSpot restores a thread's original signal
+        // mask as the thread ends, and a pending kick would then be delivered and end the whole process.
+        if (onBoundThread) KickSignal.drain();
         synchronized (this) {
             if (!unmapped) {
                 unmapped = true;

@@ -96,10 +96,8 @@ public final class VcpuLoop implements Runnable {
 
     @Override
     public void run() {
-        boolean bound = false;
         try {
             fd.bindToCurrentThread();
-            bound = true;
             loop();
         } catch (Throwable t) {
             log.atError().addKeyValue("vm", vmId).addKeyValue("vcpu", index).setCause(t)
@@ -107,10 +105,7 @@ public final class VcpuLoop implements Runnable {
             events.guestEnded(index, EndReason.of(EndReason.Kind.VMM_ERROR, "vCPU " + index + ": " + t));
         } finally {
             try {
-                // Drain a kick that may still be pending: HotSpot restores the thread's original signal
-                // mask as the thread ends, and a pending kick would then kill the whole process.
-                if (bound) fd.unbindFromCurrentThread();
-                fd.close();
+                fd.close();   // on this (bound) thread: also drains a kick still pending (see VcpuFd#close)
             } finally {
                 events.exited(index);
             }

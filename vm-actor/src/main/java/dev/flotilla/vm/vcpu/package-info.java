@@ -6,6 +6,7 @@
  * kvm-native): no Java signal handler, no lost wake-up, and no lock held across KVM_RUN.
  * <p>Before its thread ends, a loop drains any kick still pending: HotSpot restores a thread's original
  * signal mask as the thread exits, and a pending kick would then be delivered with its default action,
- * which ends the process (found by the boot ITs; see VcpuLoop#run).
+ * which ends the process (found by the boot ITs). {@code VcpuFd.close()} on the bound thread does that
+ * drain, so the loop only has to close its fd on its own thread.
  */
 package dev.flotilla.vm.vcpu;
