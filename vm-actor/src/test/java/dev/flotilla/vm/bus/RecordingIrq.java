@@ -1,13 +1,12 @@
-package dev.flotilla.vm.devices.serial;
+package dev.flotilla.vm.bus;
 
-import dev.flotilla.vm.bus.IrqTrigger;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An edge-wired line that also remembers every level the device reported. */
-final class RecordingIrq implements IrqTrigger {
-    final List<Boolean> levels = new ArrayList<>();
-    int pulses;
+/** For device tests: an edge-wired line that also remembers every level the device reported. */
+public final class RecordingIrq implements IrqTrigger {
+    public final List<Boolean> levels = new ArrayList<>();
+    public int pulses;
 
     @Override
     public void trigger() {
@@ -20,7 +19,7 @@ final class RecordingIrq implements IrqTrigger {
         IrqTrigger.super.set(asserted);
     }
 
-    boolean level() {
+    public boolean level() {
         return !levels.isEmpty() && levels.get(levels.size() - 1);
     }
 }

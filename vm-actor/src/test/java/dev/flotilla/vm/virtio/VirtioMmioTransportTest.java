@@ -1,5 +1,6 @@
 package dev.flotilla.vm.virtio;
 
+import dev.flotilla.vm.bus.RecordingIrq;
 import static dev.flotilla.vm.virtio.DeviceStatus.ACKNOWLEDGE;
 import static dev.flotilla.vm.virtio.DeviceStatus.DRIVER;
 import static dev.flotilla.vm.virtio.DeviceStatus.DRIVER_OK;
@@ -24,30 +25,10 @@ class VirtioMmioTransportTest {
 
     private static final long RAM = 1 << 20;
 
-    /** Remembers each level the transport reports. */
-    private static final class Line implements IrqTrigger {
-        final List<Boolean> levels = new ArrayList<>();
-        int pulses;
-
-        @Override
-        public void trigger() {
-            pulses++;
-        }
-
-        @Override
-        public void set(boolean asserted) {
-            levels.add(asserted);
-            IrqTrigger.super.set(asserted);
-        }
-
-        boolean level() {
-            return !levels.isEmpty() && levels.get(levels.size() - 1);
-        }
-    }
 
     private FakeDevice device;
     private HeapGuestMemory mem;
-    private Line line;
+    private RecordingIrq line;
     private List<String> refusals;
     private VirtioMmioTransport t;
 
@@ -55,7 +36,7 @@ class VirtioMmioTransportTest {
     void setUp() {
         device = new FakeDevice();
         mem = HeapGuestMemory.ofSize(RAM);
-        line = new Line();
+        line = new RecordingIrq();
         refusals = new ArrayList<>();
         t = new VirtioMmioTransport(device, mem, line, new TransportEvents() {
             @Override
@@ -428,7 +409,7 @@ class VirtioMmioTransportTest {
         assertEquals(2, saved.queues().get(0).nextUsed());
 
         FakeDevice fresh = new FakeDevice();
-        Line freshLine = new Line();
+        RecordingIrq freshLine = new RecordingIrq();
         VirtioMmioTransport back = VirtioMmioTransport.restore(fresh, mem, freshLine, TransportEvents.NONE, saved);
         assertTrue(back.isActivated());
         assertEquals(1, fresh.activations);

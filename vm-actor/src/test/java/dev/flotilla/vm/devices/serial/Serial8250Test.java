@@ -1,5 +1,6 @@
 package dev.flotilla.vm.devices.serial;
 
+import dev.flotilla.vm.bus.RecordingIrq;
 import static dev.flotilla.vm.devices.serial.Serial8250.DATA;
 import static dev.flotilla.vm.devices.serial.Serial8250.IER;
 import static dev.flotilla.vm.devices.serial.Serial8250.IIR_FCR;
