@@ -35,8 +35,9 @@ import java.util.function.Function;
  * Pause is answered with a failure saying it was superseded by a later Resume, and the Resume is answered
  * (success, state RUNNING) once every vCPU runs again. The same holds the other way round. Requests for
  * where the VM is already going wait for the same answer; a Pause of a paused VM or a Resume of a running
- * one is answered at once with the current state (as Firecracker answers 204). A Stop ends either
- * transition: its waiting requests are answered with a failure saying the VM is stopping.
+ * one is answered at once with the current state (as Firecracker answers 204). While a transition is
+ * under way, GetInfo shows the state the VM is leaving. A Stop (or the guest's end) ends either transition:
+ * its waiting requests are answered with a failure saying the VM is stopping.
  */
 public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
 
