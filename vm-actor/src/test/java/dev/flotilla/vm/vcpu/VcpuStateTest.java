@@ -53,10 +53,9 @@ class VcpuStateTest {
 
     @Test
     void finishedAbsorbsEveryRequest() {
-        for (VcpuState.Request r : VcpuState.Request.values()) {
-            assertEquals(FINISHED, FINISHED.on(r));
-            assertEquals(FINISHED, RUNNING.on(STOP));
-        }
+        for (VcpuState.Request r : VcpuState.Request.values()) assertEquals(FINISHED, FINISHED.on(r));
+        assertEquals(FINISHED, RUNNING.on(STOP));
+        assertEquals(FINISHED, PAUSED.on(STOP));
         VcpuState s = new VcpuState();
         s.finish();   // the guest ended the VM
         assertFalse(s.offer(RESUME));
