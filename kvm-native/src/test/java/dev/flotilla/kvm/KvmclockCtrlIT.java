@@ -57,7 +57,8 @@ class KvmclockCtrlIT {
 
             assertTrue(g.vcpu.kvmclockCtrl(), "KVM_KVMCLOCK_CTRL with kvmclock enabled");
             assertInstanceOf(VcpuExit.IoOut.class, g.vcpu.run());
-            assertEquals(PVCLOCK_GUEST_STOPPED, flags(g) & PVCLOCK_GUEST_STOPPED, "PVCLOCK_GUEST_STOPPED after the entry");
+            assertEquals(PVCLOCK_GUEST_STOPPED, flags(g) & PVCLOCK_GUEST_STOPPED,
+                    "PVCLOCK_GUEST_STOPPED after the entry");
         }
     }
 

@@ -74,7 +74,8 @@ class MicroVmPauseResumeIT {
         while (true) {
             List<Thread.State> states = new ArrayList<>();
             for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
-                if (t.getKey().getName().startsWith("vcpu-" + vmId + "-")) states.add(parkedInLoop(t) ? Thread.State.WAITING : t.getKey().getState());
+                if (!t.getKey().getName().startsWith("vcpu-" + vmId + "-")) continue;
+                states.add(parkedInLoop(t) ? Thread.State.WAITING : t.getKey().getState());
             }
             assertEquals(2, states.size(), what + ": vCPU threads " + states);
             boolean parked = states.stream().allMatch(s -> s == Thread.State.WAITING);

@@ -37,15 +37,18 @@ class MicroVmTest {
         testKit.shutdownTestKit();
     }
 
+    /** Makes a Pause, Resume, Start or Stop that answers to {@code replyTo}. */
+    private interface Request extends java.util.function.Function<ActorRef<StatusReply<VmInfo>>, MicroVm.Command> {}
+
     /** A spawned MicroVm, its scripted VM (built at Start) and the hooks its devices would call. */
     private record Vm(ActorRef<MicroVm.Command> ref, ScriptedVm built, AtomicReference<VmHooks> hooks) {
 
-        StatusReply<VmInfo> ask(java.util.function.Function<ActorRef<StatusReply<VmInfo>>, MicroVm.Command> message) {
+        StatusReply<VmInfo> ask(Request message) {
             TestProbe<StatusReply<VmInfo>> probe = send(message);
             return probe.receiveMessage(ANSWER);
         }
 
-        TestProbe<StatusReply<VmInfo>> send(java.util.function.Function<ActorRef<StatusReply<VmInfo>>, MicroVm.Command> message) {
+        TestProbe<StatusReply<VmInfo>> send(Request message) {
             TestProbe<StatusReply<VmInfo>> probe = testKit.createTestProbe();
             ref.tell(message.apply(probe.getRef()));
             return probe;

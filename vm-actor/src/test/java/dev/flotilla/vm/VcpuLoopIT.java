@@ -47,7 +47,9 @@ class VcpuLoopIT {
 
         String nextAnswer() throws InterruptedException {
             String a = answers.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            if (a == null) throw new AssertionError("vCPU 0 gave no answer within " + WAIT + "; console:\n" + console.tail(500));
+            if (a == null) {
+                throw new AssertionError("vCPU 0 gave no answer within " + WAIT + "; console:\n" + console.tail(500));
+            }
             return a;
         }
 
@@ -130,7 +132,8 @@ class VcpuLoopIT {
             assertEquals(1, msr & 1, "the probe guest enabled kvmclock (MSR_KVM_SYSTEM_TIME_NEW = 0x"
                     + Long.toHexString(msr) + ")");
             GuestAddress flags = GuestAddress.of((msr & ~1L) + PVCLOCK_FLAGS);
-            assertEquals(0, p.resources().memory().read(flags, 1)[0] & PVCLOCK_GUEST_STOPPED, "stopped before the resume");
+            assertEquals(0, p.resources().memory().read(flags, 1)[0] & PVCLOCK_GUEST_STOPPED,
+                    "stopped before the resume");
 
             p.loop().requestResume();
             assertEquals("resumed", p.nextAnswer());
