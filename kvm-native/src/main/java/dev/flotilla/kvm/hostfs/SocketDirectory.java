@@ -47,6 +47,26 @@ public final class SocketDirectory implements AutoCloseable {
     }
 
     /**
+     * The address of the socket {@code <name><suffix>} in this directory, to connect to, if that name is a
+     * socket itself (not a link to one elsewhere: a guest must not reach sockets outside the root).
+     *
+     * @throws HostFileException if nothing is there, or something that is not a socket
+     */
+    public synchronized Path socketAddress(String suffix) throws HostFileException {
+        String other = name + suffix;
+        FileStat st;
+        try {
+            st = Native.fstatat(dirFd, other, LibC.AT_SYMLINK_NOFOLLOW, "fstatat(" + path + suffix + ")");
+        } catch (NativeException e) {
+            throw new HostFileException("connect(" + path + suffix + ") failed: " + e.getMessage(), e.errno(), e);
+        }
+        if (!st.isSocket()) {
+            throw new HostFileException("connect(" + path + suffix + ") refused: it is a " + st.typeName() + ", not a socket", 0);
+        }
+        return address(suffix);
+    }
+
+    /**
      * Removes a socket left at this name by an earlier run (a daemon killed before it could clean up).
      *
      * @return true if a stale socket was removed, false if nothing was there
