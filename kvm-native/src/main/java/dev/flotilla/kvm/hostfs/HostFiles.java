@@ -103,7 +103,7 @@ public final class HostFiles implements AutoCloseable {
      */
     public HostFile open(Path path, FileUse use) throws HostFileException {
         OpenRoot root = rootOf(path, use.what());
-        String relative = root.root().path().relativize(path).toString();
+        String relative = root.root().path().relativize(confined ? path : path.toAbsolutePath().normalize()).toString();
         int fd;
         try {
             // openat2 refuses a mode without O_CREAT (EINVAL); a created metrics file is the daemon's alone
@@ -129,6 +129,7 @@ public final class HostFiles implements AutoCloseable {
      */
     public SocketDirectory socketDirectory(Path socketPath) throws HostFileException {
         OpenRoot root = rootOf(socketPath, "vsock uds_path");
+        if (!confined) socketPath = socketPath.toAbsolutePath().normalize();
         Path parent = socketPath.getParent();
         String name = socketPath.getFileName().toString();
         String relative = root.root().path().relativize(parent).toString();
@@ -149,6 +150,8 @@ public final class HostFiles implements AutoCloseable {
     }
 
     private OpenRoot rootOf(Path path, String what) throws HostFileException {
+        // the operator's own relative paths ("flotilla run --kernel ../vmlinux") mean what the shell means
+        if (!confined) path = path.toAbsolutePath().normalize();
         if (!path.isAbsolute()) throw new HostFileException(what + " " + path + " is relative: give an absolute path under " + rootList(), 0);
         for (Path segment : path) {
             if (segment.toString().equals("..")) {

@@ -47,11 +47,13 @@ public final class Daemon implements AutoCloseable {
     private final Optional<VmPool> pool;
     private final ServerBinding binding;
     private final String metricsUrl;
+    private final HostFiles files;
     private boolean closed;
 
     private Daemon(ServeSettings settings, ActorSystem<DaemonGuardian.Command> system, DesiredStateStore store, Kvm kvm,
-                   Optional<VmPool> pool, ServerBinding binding, String metricsUrl) {
+                   Optional<VmPool> pool, ServerBinding binding, String metricsUrl, HostFiles files) {
         this.pool = pool;
+        this.files = files;
         this.settings = settings;
         this.system = system;
         this.store = store;
@@ -99,7 +101,7 @@ public final class Daemon implements AutoCloseable {
             });
             ActorRef<dev.flotilla.fleet.FleetProtocol.Command> front = started.get(30, TimeUnit.SECONDS).front();
             ServerBinding binding = ApiServer.start(system, front, api).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(serve, system, store, kvm, pool, binding, metricsUrl);
+            Daemon d = new Daemon(serve, system, store, kvm, pool, binding, metricsUrl, files);
             LOG.atInfo().addKeyValue("api", d.apiUrl()).addKeyValue("metrics", metricsUrl)
                     .addKeyValue("state_dir", serve.stateDir().toString()).addKeyValue("host", serve.hostName())
                     .log("flotilla daemon ready: API {}, OpenAPI {}/openapi.yaml, Prometheus {}, desired state in {}",
@@ -201,6 +203,7 @@ public final class Daemon implements AutoCloseable {
         store.close();
         pool.ifPresent(VmPool::close);   // before the Kvm: ready VMs hold VM fds
         kvm.close();
+        files.close();
         stopKamon();
         LOG.info("flotilla daemon stopped");
     }
