@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * <p><b>Untrusted input.</b> Everything in the rings comes from the guest. {@link #pop()} checks
  * each chain completely before handing it out (see {@link ChainFault} for the checks); a bad chain
  * is counted in {@link #metrics()}, reported to the fault listener, completed with length 0 and
- * skipped. Every walk is bounded — a chain by its table's size, a pop by the number of entries
+ * skipped. Every walk is bounded — a chain by the queue size, indirect table included, a pop by the number of entries
  * the driver made available, which itself may not exceed the queue size — so no guest can make
  * the device loop. An avail index that jumps by more than the queue size leaves the ring state
  * meaningless: the queue then stops ({@link #isBroken()}) and the transport asks for a reset.
@@ -342,14 +342,16 @@ public final class SplitQueue {
         List<GuestSegment> writable = new ArrayList<>(2);
         long table = descTable;
         int tableLen = size;
+        // One budget for the whole chain, indirect table included: a chain is never longer than the queue
+        // (virtio 1.2 §2.7.5.3.1), so no chain costs more descriptor reads than the queue size.
         int left = size;
         boolean indirect = false;
         long total = 0;
         int i = head;
         while (true) {
             if (left-- == 0) {
-                return refuse(head, ChainFault.CHAIN_LOOP, "more than " + tableLen + " descriptors"
-                        + (indirect ? " in an indirect table" : ""));
+                return refuse(head, ChainFault.CHAIN_LOOP, "more than " + size + " descriptors in a queue of " + size
+                        + (indirect ? " (indirect table included)" : ""));
             }
             mem.read(addr(table + (long) QueueLayout.DESC_SIZE * i), descBuf, 0, QueueLayout.DESC_SIZE);
             long a = le64(descBuf, 0);
@@ -364,7 +366,7 @@ public final class SplitQueue {
                 indirect = true;
                 table = a;
                 tableLen = (int) (len / QueueLayout.DESC_SIZE);
-                left = tableLen;
+                left++;   // the pointer to the table is not a buffer of the chain
                 i = 0;
                 continue;
             }
@@ -408,8 +410,9 @@ public final class SplitQueue {
         if ((flags & DESC_F_NEXT) != 0) {
             return new Refusal(ChainFault.INDIRECT_WITH_NEXT, "flags 0x" + Integer.toHexString(flags));
         }
-        if (len == 0 || len % QueueLayout.DESC_SIZE != 0 || len / QueueLayout.DESC_SIZE > QueueLayout.MAX_SIZE) {
-            return new Refusal(ChainFault.INDIRECT_BAD_SIZE, "table length " + len);
+        if (len == 0 || len % QueueLayout.DESC_SIZE != 0 || len / QueueLayout.DESC_SIZE > size) {
+            return new Refusal(ChainFault.INDIRECT_BAD_SIZE, "table length " + len + " (" + len / QueueLayout.DESC_SIZE
+                    + " descriptors) in a queue of " + size);
         }
         if (!mem.isValid(addr(a), len)) {
             return new Refusal(ChainFault.INDIRECT_OUT_OF_RAM, "table [0x" + Long.toHexString(a) + ", +" + len + ")");
