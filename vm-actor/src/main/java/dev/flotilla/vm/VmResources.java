@@ -33,9 +33,6 @@ public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, B
         devices = List.copyOf(devices);
     }
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(VmResources.class);
-    private static final java.time.Duration LOG_EVERY = java.time.Duration.ofSeconds(5);
-
     @Override
     public void close() {
         awaitDeviceThreads();
@@ -58,17 +55,9 @@ public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, B
         }
     }
 
-    /** Stops every device worker and waits until each thread has ended; logs while one takes long. */
+    /** Stops every device worker and waits, without limit, until each thread has ended. */
     private void awaitDeviceThreads() {
-        devices.forEach(d -> d.device().requestStop());
-        for (AttachedDevice d : devices) {
-            long waitedMs = 0;
-            while (!d.device().awaitStopped(LOG_EVERY)) {
-                waitedMs += LOG_EVERY.toMillis();
-                log.atWarn().addKeyValue("device", d.device().name()).addKeyValue("waited_ms", waitedMs)
-                        .log("device worker {} still finishing a request after {} ms; guest RAM stays mapped until it ends",
-                                d.device().name(), waitedMs);
-            }
-        }
+        devices.forEach(d -> d.device().requestStop());   // all at once: they wind down in parallel
+        devices.forEach(d -> d.device().awaitStopped());
     }
 }

@@ -374,22 +374,28 @@ public final class DeviceWorker implements AutoCloseable {
     }
 
     /**
-     * Stops the thread and waits for it without limit (logging while it takes long), then frees the epoll
-     * buffer and the wake-up fd: nothing is freed under a live thread. Idempotent.
+     * Stops the thread and waits for it without limit, logging while it takes long; the fds stay open.
+     * For the owner's teardown, where what the thread touches is freed next. Any thread but the worker's.
      */
+    public void stopAndWait() {
+        requestStop();
+        long waitedMs = 0;
+        while (!awaitEnded(CLOSE_LOG_EVERY)) {
+            waitedMs += CLOSE_LOG_EVERY.toMillis();
+            log.atWarn().addKeyValue("worker", name).addKeyValue("waited_ms", waitedMs)
+                    .log("device worker {} still finishing a request after {} ms; what it uses stays allocated until it ends",
+                            name, waitedMs);
+        }
+    }
+
+    /** {@link #stopAndWait()}, then frees the epoll buffer and the wake-up fd: nothing is freed under a live thread. Idempotent. */
     @Override
     public void close() {
         synchronized (this) {
             if (closed) return;
             closed = true;
         }
-        requestStop();
-        long waitedMs = 0;
-        while (!awaitEnded(CLOSE_LOG_EVERY)) {
-            waitedMs += CLOSE_LOG_EVERY.toMillis();
-            log.atWarn().addKeyValue("worker", name).addKeyValue("waited_ms", waitedMs)
-                    .log("device worker {} still finishing a request after {} ms; its fds stay open until it ends", name, waitedMs);
-        }
+        stopAndWait();
         epoll.close();
         wake.close();
     }

@@ -126,9 +126,9 @@ public abstract class WorkerBackedDevice implements VirtioDevice, DeviceWorker.H
         worker.requestStop();
     }
 
-    /** Waits up to {@code limit} for the worker thread to end; true once none is alive. */
-    public boolean awaitStopped(java.time.Duration limit) {
-        return worker.awaitEnded(limit);
+    /** Waits without limit for the worker thread to end (logging while it takes long); see {@link DeviceWorker#stopAndWait()}. */
+    public void awaitStopped() {
+        worker.stopAndWait();
     }
 
     /** Called after the worker stopped on reset: forget negotiated state. */

@@ -271,7 +271,7 @@ public final class VirtioVsock extends WorkerBackedDevice implements dev.flotill
 
     @Override
     public void close() {
-        worker.close();   // the muxer is the worker's: its thread ends before the connections are touched
+        worker.stopAndWait();   // the muxer is the worker's: its thread ends before the connections are touched
         muxer.reset();
         super.close();
         listener.close();
