@@ -173,12 +173,10 @@ public final class DeviceWorker implements AutoCloseable {
     public synchronized void start(Handler h) throws StillRunningException {
         if (closed) throw new IllegalStateException("worker " + name + " is closed");
         Run previous = run;
-        if (previous != null) {
+        if (previous != null && previous.thread.isAlive()) {
             if (!previous.stopping) throw new IllegalStateException("worker " + name + " already running");
-            if (previous.thread.isAlive()) {
-                throw new StillRunningException("the device's previous worker thread " + name
-                        + " is still finishing a request from before the reset; reset the device again once it completes");
-            }
+            throw new StillRunningException("the device's previous worker thread " + name
+                    + " is still finishing a request from before the reset; reset the device again once it completes");
         }
         Run r = new Run(h);
         r.thread = new Thread(null, () -> loop(r), name, 256 * 1024);
