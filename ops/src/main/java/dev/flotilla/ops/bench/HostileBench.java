@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code flotilla bench hostile}: the CPU a hostile guest can make Flotilla's own device code spend, per
@@ -143,20 +145,25 @@ public final class HostileBench {
                 while (blk.metrics().reads() < 1 && System.nanoTime() < deadline) Thread.onSpinWait();
                 long readsAtReset = blk.metrics().reads();
                 long cpuAtReset = CPU.getThreadCpuTime(worker.getId());
+                // the worker's CPU, sampled every millisecond until it ends (a dead thread has none to read)
+                AtomicLong cpuLast = new AtomicLong(cpuAtReset);
+                Thread sampler = new Thread(() -> {
+                    while (worker.isAlive() && System.nanoTime() < deadline) {
+                        long c = CPU.getThreadCpuTime(worker.getId());
+                        if (c > 0) cpuLast.set(c);
+                        LockSupport.parkNanos(1_000_000);
+                    }
+                }, "bench-hostile-cpu-sampler");
+                sampler.start();
                 long t0 = System.nanoTime();
                 blk.reset();   // the guest's Status=0, on a vCPU thread in a VM
                 long resetNanos = System.nanoTime() - t0;
                 boolean aliveAfterReset = worker.isAlive();
-                long cpuLast = cpuAtReset;
-                while (worker.isAlive() && System.nanoTime() < deadline) {
-                    long c = CPU.getThreadCpuTime(worker.getId());
-                    if (c > 0) cpuLast = c;
-                    Thread.sleep(1);
-                }
+                sampler.join();
                 long after = blk.metrics().reads() - readsAtReset;
                 table.row("aliased-read", requests + " reads of " + (segs * seg >> 20) + " MiB into one 64 MiB buffer, then reset",
-                        ms(cpuLast - cpuAtReset) + " after the reset", after + " reads (" + (after * segs * seg >> 30)
-                                + " GiB) after the reset",
+                        ms(cpuLast.get() - cpuAtReset) + " after the reset", after + " reads (" + (after * segs * seg >> 20)
+                                + " MiB) after the reset",
                         "reset waited " + ms(resetNanos) + " ms; worker " + (aliveAfterReset ? "still running" : "ended")
                                 + " when it returned");
             } finally {
