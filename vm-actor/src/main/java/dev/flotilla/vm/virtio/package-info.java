@@ -45,7 +45,7 @@
  * {@code mayTakeChain()} before each chain; the answer is no once a stop was requested or the turn's
  * budget (chains, bytes) is spent, and in the second case the worker re-arms the event itself, so a
  * long queue is served over several turns, other ready events go in between, and a stop is seen
- * between chains. A chain is never longer than its queue (indirect tables included).
+ * between chains. A chain is never longer than the device's queue size (its QueueNumMax; indirect tables included).
  *
  * <p>Guest faults are counted in {@link dev.flotilla.vm.virtio.QueueMetrics} and
  * {@link dev.flotilla.vm.virtio.TransportMetrics}; what reaches the host's log goes through the VM's

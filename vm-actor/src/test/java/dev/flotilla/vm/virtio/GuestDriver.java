@@ -44,6 +44,11 @@ final class GuestDriver {
         return new SplitQueue(0, layout, mem, features, metrics, faults);
     }
 
+    /** A queue of a device whose largest queue (QueueNumMax) is {@code deviceMax}. */
+    SplitQueue queue(long features, QueueMetrics metrics, java.util.function.Consumer<MalformedChain> faults, int deviceMax) {
+        return new SplitQueue(0, layout, mem, features, metrics, faults, deviceMax);
+    }
+
     /** Writes descriptor {@code i} of the table at {@code table}. */
     void desc(long table, int i, long addr, long len, int flags, int next) {
         long d = table + 16L * i;

@@ -278,6 +278,25 @@ class SplitQueueTest {
     }
 
     @Test
+    void aDriverWithASmallQueueMaySendTablesAsLongAsTheDevicesLargestQueueAndNoLonger() {
+        // the probe guest's blkseq: an 8-entry queue (here 16), 130-descriptor tables; QEMU takes them too
+        long table = DATA + 0x1000;
+        int n = 130;
+        for (int i = 0; i < n; i++) driver.desc(table, i, DATA + 64L * i, 64, i + 1 < n ? DESC_F_NEXT : 0, i + 1);
+        driver.desc(0, table, 16L * n, DESC_F_INDIRECT, 0);
+        driver.offer(0);
+        SplitQueue q = driver.queue(INDIRECT, metrics, faults::add, 256);
+        assertEquals(130, q.pop().orElseThrow().readableSegments().size());
+
+        int tooLong = 257;
+        for (int i = 0; i < tooLong; i++) driver.desc(table, i, DATA, 64, i + 1 < tooLong ? DESC_F_NEXT : 0, i + 1);
+        driver.desc(1, table, 16L * tooLong, DESC_F_INDIRECT, 0);
+        driver.offer(1);
+        assertTrue(q.pop().isEmpty());
+        assertEquals(1, metrics.malformed(ChainFault.INDIRECT_BAD_SIZE), "longer than the device's 256: refused");
+    }
+
+    @Test
     void aChainOfDirectDescriptorsLongerThanTheQueueIsALoop() {
         // a ring in the main table: every descriptor valid, NEXT forever
         for (int i = 0; i < 16; i++) driver.desc(i, DATA, 64, DESC_F_NEXT, (i + 1) % 16);
