@@ -481,3 +481,78 @@ enum result run_blkseq(const struct boot_info *bi)
     putc_('\n');
     return ok ? OK : FAIL;
 }
+
+/*
+ * blkhog: what a hostile guest does to hold the block device's worker. One indirect table: header,
+ * HOG_SEGS data descriptors that all name the same probe.blk.hog_mib MiB (default 64) of guest RAM at
+ * probe.blk.hog_addr (default 16 MiB; aliased, so one request reads just under 2 GiB into it), status.
+ * Every queue entry is a request through that table, and each completion is re-submitted at once,
+ * for probe.blk.ms (default 600000). Needs RAM above hog_addr + hog_mib and a disk of at least 2 GiB
+ * (a sparse file does). The host's cue: probe: blkhog: busy requests=<n> bytes=<per request>.
+ */
+#define HOG_SEGS 31
+
+enum result run_blkhog(const struct boot_info *bi)
+{
+    struct blk b;
+    const char *why;
+    if (virtio_open(bi->cmdline, VIRTIO_ID_BLOCK, VIRTIO_F_INDIRECT_DESC, &b.d, &why) != 0)
+        return fail(why);
+    if (!(b.d.features & VIRTIO_F_INDIRECT_DESC)) {
+        virtio_close(&b.d);
+        return fail("the device does not offer VIRTIO_F_INDIRECT_DESC");
+    }
+    if (virtio_queue(&b.d, &b.q, 0, 64, &why) != 0) {
+        virtio_close(&b.d);
+        return fail(why);
+    }
+    virtio_ready(&b.d);
+    uint64_t addr = cmdline_u64(bi->cmdline, "probe.blk.hog_addr", 16ull << 20);
+    uint64_t seg = cmdline_u64(bi->cmdline, "probe.blk.hog_mib", 64) << 20;
+    uint64_t limit_us = cmdline_u64(bi->cmdline, "probe.blk.ms", 600000) * 1000;
+    if (seg == 0 || seg * HOG_SEGS > 0x7fffffffull - 64) {
+        virtio_close(&b.d);
+        return fail("probe.blk.hog_mib must be 1 to 66");
+    }
+    struct blk_slot *s = &io.slot[0];
+    s->req.type = VIRTIO_BLK_T_IN;
+    s->req.reserved = 0;
+    s->req.sector = 0;
+    seq.table[0].addr = (uintptr_t)&s->req;
+    seq.table[0].len = sizeof s->req;
+    seq.table[0].flags = VRING_DESC_F_NEXT;
+    seq.table[0].next = 1;
+    for (unsigned k = 0; k < HOG_SEGS; k++) {
+        seq.table[1 + k].addr = addr;
+        seq.table[1 + k].len = (uint32_t)seg;
+        seq.table[1 + k].flags = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT;
+        seq.table[1 + k].next = (uint16_t)(2 + k);
+    }
+    seq.table[1 + HOG_SEGS].addr = (uintptr_t)&s->status;
+    seq.table[1 + HOG_SEGS].len = 1;
+    seq.table[1 + HOG_SEGS].flags = VRING_DESC_F_WRITE;
+    seq.table[1 + HOG_SEGS].next = 0;
+
+    uint64_t requests = 0, completed = 0;
+    while (vq_add_indirect(&b.q, seq.table, HOG_SEGS + 2) >= 0)
+        requests++;
+    vq_notify(&b.q);
+    detail("busy requests=");
+    put_u64(requests);
+    puts_(" bytes=");
+    put_u64(seg * HOG_SEGS);
+    putc_('\n');
+    uint64_t start = clock_us();
+    while (clock_us() - start < limit_us) {
+        if (vq_take(&b.q, NULL) < 0)
+            continue;
+        completed++;
+        vq_add_indirect(&b.q, seq.table, HOG_SEGS + 2);
+        vq_notify(&b.q);
+    }
+    virtio_close(&b.d);
+    result("ok completed=");
+    put_u64(completed);
+    putc_('\n');
+    return OK;
+}

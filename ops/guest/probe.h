@@ -80,6 +80,7 @@ enum result run_blkbad(const struct boot_info *bi);
 enum result run_blkread(const struct boot_info *bi);
 enum result run_blkrand(const struct boot_info *bi);
 enum result run_blkseq(const struct boot_info *bi);
+enum result run_blkhog(const struct boot_info *bi);
 enum result run_net(const struct boot_info *bi);
 enum result run_netserve(const struct boot_info *bi);
 enum result run_vsock(const struct boot_info *bi);

@@ -88,6 +88,7 @@ static const struct probe_test tests[] = {
     { "blkread", run_blkread },
     { "blkrand", run_blkrand },
     { "blkseq", run_blkseq },
+    { "blkhog", run_blkhog },
     { "net", run_net },
     { "netserve", run_netserve },
     { "vsock", run_vsock },

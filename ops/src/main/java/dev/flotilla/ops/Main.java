@@ -12,7 +12,7 @@ public final class Main {
               serve   the daemon: REST API, fleet, Prometheus metrics (flotilla serve --help)
               run     boot one microVM and stream its console (flotilla run --help)
               kvm     tell what this host's /dev/kvm can run
-              bench   benchmarks against QEMU microvm (flotilla bench boot|api|devices --help)
+              bench   benchmarks against QEMU microvm (flotilla bench boot|api|devices --help; bench hostile)
             """;
 
     private Main() {}

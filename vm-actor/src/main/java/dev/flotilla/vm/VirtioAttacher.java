@@ -18,6 +18,8 @@ import dev.flotilla.vm.devices.block.VirtioBlock;
 import dev.flotilla.vm.devices.rng.VirtioRng;
 import dev.flotilla.vm.devices.vsock.VirtioVsock;
 import dev.flotilla.vm.devices.vsock.VsockLimits;
+import dev.flotilla.vm.virtio.GuestFaultLog;
+import dev.flotilla.vm.virtio.MalformedChain;
 import dev.flotilla.vm.virtio.MmioRegisters;
 import dev.flotilla.vm.virtio.TransportEvents;
 import dev.flotilla.vm.virtio.VirtioMmioTransport;
@@ -27,8 +29,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Puts a VM's virtio devices on the MMIO bus, one 4 KiB slot each (GSI 5 + slot): the device model, its
@@ -39,8 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class VirtioAttacher {
 
-    private static final Logger log = LoggerFactory.getLogger(VirtioAttacher.class);
-
     private final String vmId;
     private final VmFd vm;
     private final GuestMemory memory;
@@ -49,6 +47,7 @@ final class VirtioAttacher {
     private final Deque<AutoCloseable> undo;
     private final List<AttachedDevice> attached = new ArrayList<>();
     private final List<String> kernelArgs = new ArrayList<>();
+    private final GuestFaultLog faultLog;
 
     VirtioAttacher(String vmId, VmFd vm, GuestMemory memory, Bus.Builder mmio, HostFiles files, Deque<AutoCloseable> undo) {
         this.files = files;
@@ -57,6 +56,7 @@ final class VirtioAttacher {
         this.memory = memory;
         this.mmio = mmio;
         this.undo = undo;
+        this.faultLog = GuestFaultLog.forVm(vmId);
     }
 
     List<AttachedDevice> attachAll(VmDevices devices) {
@@ -112,11 +112,21 @@ final class VirtioAttacher {
         EventFd irq = EventFd.create();
         undo.push(irq);
         vm.registerIrqfd(irq.fd(), slot.gsi());
+        // guest-caused: counted in the transport's and queues' metrics, logged through the VM's rate limit
         TransportEvents events = new TransportEvents() {
             @Override
+            public void refused(String what) {
+                faultLog.fault(id, what);
+            }
+
+            @Override
+            public void malformedChain(MalformedChain chain) {
+                faultLog.fault(id, "refused " + chain);
+            }
+
+            @Override
             public void needsReset(String reason) {
-                log.atWarn().addKeyValue("vm", vmId).addKeyValue("device", id)
-                        .log("virtio device {} of {} needs a reset: {}", id, vmId, reason);
+                faultLog.fault(id, "device needs a reset: " + reason);
             }
         };
         VirtioMmioTransport transport = new VirtioMmioTransport(device, memory, irq::signal, events);

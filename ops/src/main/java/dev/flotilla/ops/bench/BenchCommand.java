@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * {@code flotilla bench boot} (boot, memory, burst in-process) and {@code flotilla bench api} (creation
- * throughput through the REST API): side-by-side benchmarks against QEMU microvm. Exit status 0 when every VM of every phase
+ * throughput through the REST API): side-by-side benchmarks against QEMU microvm; {@code bench devices} and
+ * {@code bench hostile} (Flotilla's own cost under hostile guest input, {@link HostileBench}) have their own. Exit status 0 when every VM of every phase
  * booted, 1 when some failed (the table lists them), 2 for a usage error, 3 when the host cannot run VMs.
  */
 public final class BenchCommand {
@@ -20,9 +21,11 @@ public final class BenchCommand {
     public static int execute(List<String> args) {
         if (!args.isEmpty() && args.get(0).equals("api")) return executeApi(args.subList(1, args.size()));
         if (!args.isEmpty() && args.get(0).equals("devices")) return DevicesCommand.execute(args.subList(1, args.size()));
+        if (!args.isEmpty() && args.get(0).equals("hostile")) return HostileBench.execute(args.subList(1, args.size()));
         if (args.isEmpty() || !args.get(0).equals("boot") || args.contains("--help") || args.contains("-h")) {
             boolean help = args.contains("--help") || args.contains("-h");
-            (help ? System.out : System.err).println(BenchOptions.USAGE + "\n" + ApiBenchOptions.USAGE + "\n" + DevicesOptions.USAGE);
+            (help ? System.out : System.err).println(BenchOptions.USAGE + "\n" + ApiBenchOptions.USAGE + "\n" + DevicesOptions.USAGE
+                    + "\n" + HostileBench.USAGE);
             return help ? 0 : 2;
         }
         BenchOptions options;

@@ -32,5 +32,10 @@
  *       ({@link dev.flotilla.ops.bench.CpuCost}), split into the device side, the process less its vCPU
  *       threads, and the whole process ({@link dev.flotilla.ops.bench.CpuSample}).</li>
  * </ul>
+ *
+ * <p>{@code flotilla bench hostile} ({@link dev.flotilla.ops.bench.HostileBench}) has no peer and no VM:
+ * it writes hostile rings by hand ({@code HostileRing}) into heap or mmap'd guest memory and measures the
+ * thread CPU (ThreadMXBean) and work units (descriptors walked, reads served after a reset, madvise
+ * calls) Flotilla's own queue and device code spend on them: its bounds, not a comparison.
  */
 package dev.flotilla.ops.bench;

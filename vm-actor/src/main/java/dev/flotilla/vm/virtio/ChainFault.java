@@ -6,7 +6,7 @@ public enum ChainFault {
     HEAD_OUT_OF_RANGE(false),
     /** A NEXT field pointed past the end of its table. */
     NEXT_OUT_OF_RANGE(false),
-    /** The chain had more descriptors than its table: it loops. */
+    /** The chain had more descriptors than the device's queue size (indirect ones included): it loops, or is too long. */
     CHAIN_LOOP(false),
     /** A buffer's address + length leaves guest RAM (or overflows 2^64). */
     BUFFER_OUT_OF_RAM(false),
@@ -18,7 +18,7 @@ public enum ChainFault {
     INDIRECT_NOT_NEGOTIATED(false),
     /** An indirect descriptor that also has NEXT set. */
     INDIRECT_WITH_NEXT(false),
-    /** An indirect table whose length is 0, not a multiple of 16, or above the maximum queue size. */
+    /** An indirect table whose length is 0, not a multiple of 16, or of more descriptors than the device's queue size. */
     INDIRECT_BAD_SIZE(false),
     /** An indirect table that leaves guest RAM. */
     INDIRECT_OUT_OF_RAM(false),

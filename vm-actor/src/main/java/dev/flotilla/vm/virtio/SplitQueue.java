@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * <p><b>Untrusted input.</b> Everything in the rings comes from the guest. {@link #pop()} checks
  * each chain completely before handing it out (see {@link ChainFault} for the checks); a bad chain
  * is counted in {@link #metrics()}, reported to the fault listener, completed with length 0 and
- * skipped. Every walk is bounded — a chain by its table's size, a pop by the number of entries
+ * skipped. Every walk is bounded — a chain by the device's queue size, indirect table included, a pop by the number of entries
  * the driver made available, which itself may not exceed the queue size — so no guest can make
  * the device loop. An avail index that jumps by more than the queue size leaves the ring state
  * meaningless: the queue then stops ({@link #isBroken()}) and the transport asks for a reset.
@@ -71,6 +71,8 @@ public final class SplitQueue {
     private final GuestMemory mem;
     private final boolean indirectAllowed;
     private final boolean eventIdx;
+    /** Descriptors one chain may have, indirect ones included: at least the queue size. */
+    private final int maxChain;
     private final QueueMetrics metrics;
     private final Consumer<MalformedChain> faults;
     private final byte[] descBuf = new byte[QueueLayout.DESC_SIZE];
@@ -94,6 +96,17 @@ public final class SplitQueue {
      */
     public SplitQueue(int index, QueueLayout layout, GuestMemory mem, long features, QueueMetrics metrics,
                       Consumer<MalformedChain> faults) {
+        this(index, layout, mem, features, metrics, faults, layout.size());
+    }
+
+    /**
+     * As above, with the longest chain the device takes: {@code maxChain} descriptors (indirect ones
+     * included), or the driver's queue size if that is larger. The transport passes the device's
+     * QueueNumMax, so a driver that chose a small queue may still send indirect tables as long as the
+     * device's largest queue (QEMU takes them too), and no driver can send longer ones.
+     */
+    public SplitQueue(int index, QueueLayout layout, GuestMemory mem, long features, QueueMetrics metrics,
+                      Consumer<MalformedChain> faults, int maxChain) {
         Objects.requireNonNull(layout, "layout");
         this.mem = Objects.requireNonNull(mem, "mem");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -110,6 +123,10 @@ public final class SplitQueue {
         this.usedRing = layout.usedRing();
         this.indirectAllowed = VirtioFeatures.has(features, VirtioFeatures.RING_INDIRECT_DESC);
         this.eventIdx = VirtioFeatures.has(features, VirtioFeatures.RING_EVENT_IDX);
+        if (maxChain < 1 || maxChain > QueueLayout.MAX_SIZE) {
+            throw new IllegalArgumentException("SplitQueue: a chain bound of " + maxChain + " is outside 1.." + QueueLayout.MAX_SIZE);
+        }
+        this.maxChain = Math.max(size, maxChain);
     }
 
     public int index() {
@@ -342,14 +359,16 @@ public final class SplitQueue {
         List<GuestSegment> writable = new ArrayList<>(2);
         long table = descTable;
         int tableLen = size;
-        int left = size;
+        // One budget for the whole chain, indirect table included: no chain costs more descriptor reads
+        // than the device's queue size (virtio 1.2 §2.7.5.3.1 bounds chains by the queue size).
+        int left = maxChain;
         boolean indirect = false;
         long total = 0;
         int i = head;
         while (true) {
             if (left-- == 0) {
-                return refuse(head, ChainFault.CHAIN_LOOP, "more than " + tableLen + " descriptors"
-                        + (indirect ? " in an indirect table" : ""));
+                return refuse(head, ChainFault.CHAIN_LOOP, "more than " + maxChain + " descriptors"
+                        + (indirect ? " (indirect table included)" : "") + " in a queue of " + size);
             }
             mem.read(addr(table + (long) QueueLayout.DESC_SIZE * i), descBuf, 0, QueueLayout.DESC_SIZE);
             long a = le64(descBuf, 0);
@@ -364,7 +383,7 @@ public final class SplitQueue {
                 indirect = true;
                 table = a;
                 tableLen = (int) (len / QueueLayout.DESC_SIZE);
-                left = tableLen;
+                left++;   // the pointer to the table is not a buffer of the chain
                 i = 0;
                 continue;
             }
@@ -408,8 +427,9 @@ public final class SplitQueue {
         if ((flags & DESC_F_NEXT) != 0) {
             return new Refusal(ChainFault.INDIRECT_WITH_NEXT, "flags 0x" + Integer.toHexString(flags));
         }
-        if (len == 0 || len % QueueLayout.DESC_SIZE != 0 || len / QueueLayout.DESC_SIZE > QueueLayout.MAX_SIZE) {
-            return new Refusal(ChainFault.INDIRECT_BAD_SIZE, "table length " + len);
+        if (len == 0 || len % QueueLayout.DESC_SIZE != 0 || len / QueueLayout.DESC_SIZE > maxChain) {
+            return new Refusal(ChainFault.INDIRECT_BAD_SIZE, "table length " + len + " (" + len / QueueLayout.DESC_SIZE
+                    + " descriptors; at most " + maxChain + ") in a queue of " + size);
         }
         if (!mem.isValid(addr(a), len)) {
             return new Refusal(ChainFault.INDIRECT_OUT_OF_RAM, "table [0x" + Long.toHexString(a) + ", +" + len + ")");

@@ -346,7 +346,7 @@ public final class VirtioMmioTransport implements BusDevice {
         for (int q = 0; q < queues.length; q++) {
             if (queues[q].ready) {
                 ready[q] = new SplitQueue(q, queues[q].layout(), mem, negotiated, queueMetrics[q],
-                        this::onMalformedChain);
+                        this::onMalformedChain, device.queueMaxSize(q));
                 if (positions != null) {
                     ready[q].restorePositions(positions.get(q).nextAvail(), positions.get(q).nextUsed());
                 }

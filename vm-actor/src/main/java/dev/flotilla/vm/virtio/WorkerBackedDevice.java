@@ -22,13 +22,23 @@ public abstract class WorkerBackedDevice implements VirtioDevice, DeviceWorker.H
     protected volatile ActivatedQueues queues;
     protected volatile GuestMemory memory;
     protected volatile Interrupts interrupts;
+    /** A reset found the worker still busy: the fields above belong to it until it has ended. vCPU threads, under the transport lock. */
+    private boolean staleActivation;
 
     protected WorkerBackedDevice(String name, int queueCount) {
+        this(name, queueCount, DeviceWorker.Budget.DEFAULT, DeviceWorker.DEFAULT_STOP_GRACE);
+    }
+
+    /**
+     * @param budget    what one turn of the worker may take (see {@link DeviceWorker#mayTakeChain()})
+     * @param stopGrace how long a reset waits for the worker before refusing the next activation instead
+     */
+    protected WorkerBackedDevice(String name, int queueCount, DeviceWorker.Budget budget, java.time.Duration stopGrace) {
         this.name = name;
         this.queueEvents = new EventFd[queueCount];
         try {
             for (int q = 0; q < queueCount; q++) queueEvents[q] = EventFd.create(true);
-            this.worker = new DeviceWorker(name, queueEvents, this::workerFailed);
+            this.worker = new DeviceWorker(name, queueEvents, this::workerFailed, budget, stopGrace);
         } catch (RuntimeException e) {
             for (EventFd ev : queueEvents) if (ev != null) ev.close();
             throw e;
@@ -57,11 +67,22 @@ public abstract class WorkerBackedDevice implements VirtioDevice, DeviceWorker.H
     @Override
     public final void activate(ActivatedQueues q, GuestMemory mem, Interrupts irq) throws VirtioActivationException {
         checkActivation(q);
+        if (staleActivation) {
+            if (worker.threadAlive()) {
+                throw new VirtioActivationException(name + ": the worker is still finishing a request from before the "
+                        + "last reset; reset the device again once it completes");
+            }
+            forgetActivation();
+        }
         this.queues = q;
         this.memory = mem;
         this.interrupts = irq;
         activated();
-        worker.start(this);
+        try {
+            worker.start(this);
+        } catch (DeviceWorker.StillRunningException e) {
+            throw new VirtioActivationException(name + ": " + e.getMessage());
+        }
     }
 
     /** Refuses an activation the device cannot serve (e.g. a required queue missing). Default: all queues ready. */
@@ -78,13 +99,36 @@ public abstract class WorkerBackedDevice implements VirtioDevice, DeviceWorker.H
         worker.kick(q);
     }
 
+    /**
+     * Stops the worker. If it is still finishing a chain after the stop grace it keeps the old queues
+     * (it stops before the next chain); they are forgotten, and {@link #deactivated()} runs, once it has
+     * ended, at the latest on the next activation, which is refused while it runs.
+     */
     @Override
     public final void reset() {
-        worker.stop();
+        if (!worker.stop()) {
+            staleActivation = true;
+            return;
+        }
+        forgetActivation();
+    }
+
+    private void forgetActivation() {
+        staleActivation = false;
         queues = null;
         memory = null;
         interrupts = null;
         deactivated();
+    }
+
+    /** Asks the worker to end after its current chain; part of the VM's release ({@link DeviceWorker}'s contract). Any thread. */
+    public void requestStop() {
+        worker.requestStop();
+    }
+
+    /** Waits without limit for the worker thread to end (logging while it takes long); see {@link DeviceWorker#stopAndWait()}. */
+    public void awaitStopped() {
+        worker.stopAndWait();
     }
 
     /** Called after the worker stopped on reset: forget negotiated state. */

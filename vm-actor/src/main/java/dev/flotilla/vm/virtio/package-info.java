@@ -35,5 +35,20 @@
  *
  * <p>Threads: vCPU threads for register accesses (serialised by the transport), one worker thread
  * per device for its queues (see SplitQueue for the memory fences between it and the guest).
+ *
+ * <p>Device workers ({@link dev.flotilla.vm.virtio.DeviceWorker}). A device has at most one worker
+ * thread, and none is ever abandoned: a reset asks it to stop and waits a grace period; a thread still
+ * finishing a guest's request then stays the worker's, the next activation is refused (NEEDS_RESET)
+ * until it has ended, and whoever frees what it touches waits for it without limit first
+ * ({@code VmResources} stops and awaits every device of a VM before it closes any fd or unmaps guest
+ * RAM). Work per guest action is bounded in one place: every drain loop asks
+ * {@code mayTakeChain()} before each chain; the answer is no once a stop was requested or the turn's
+ * budget (chains, bytes) is spent, and in the second case the worker re-arms the event itself, so a
+ * long queue is served over several turns, other ready events go in between, and a stop is seen
+ * between chains. A chain is never longer than the device's queue size (its QueueNumMax; indirect tables included).
+ *
+ * <p>Guest faults are counted in {@link dev.flotilla.vm.virtio.QueueMetrics} and
+ * {@link dev.flotilla.vm.virtio.TransportMetrics}; what reaches the host's log goes through the VM's
+ * {@link dev.flotilla.vm.virtio.GuestFaultLog}, a few lines per interval and a count of the rest.
  */
 package dev.flotilla.vm.virtio;

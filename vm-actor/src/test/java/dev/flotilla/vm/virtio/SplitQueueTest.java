@@ -238,7 +238,9 @@ class SplitQueueTest {
 
     @Test
     void chainLongerThanTheByteLimitIsRefused() {
-        // The same in-RAM buffer named 3000 times (overlap is legal): 3000 x 832 KiB > 2 GiB.
+        // The same in-RAM buffer named 3000 times (overlap is legal): 3000 x 832 KiB > 2 GiB, in a queue that
+        // allows 3000 descriptors.
+        driver = GuestDriver.large(4096);
         long table = DATA + 0x1000;
         int n = 3000;
         for (int i = 0; i < n; i++) {
@@ -248,6 +250,58 @@ class SplitQueueTest {
         driver.desc(0, table, 16L * n, DESC_F_INDIRECT, 0);
         driver.offer(0);
         assertRefused(queue(INDIRECT), 0, ChainFault.CHAIN_TOO_LARGE);
+    }
+
+    @Test
+    void indirectTableLongerThanTheQueueIsRefusedNotWalked() {
+        // 17 well-formed descriptors behind one indirect descriptor of a 16-entry queue: a chain longer than
+        // the queue (virtio 1.2 §2.7.5.3.1), refused from its length alone.
+        long table = DATA + 0x1000;
+        int n = 17;
+        for (int i = 0; i < n; i++) driver.desc(table, i, DATA, 64, i + 1 < n ? DESC_F_NEXT : 0, i + 1);
+        driver.desc(0, table, 16L * n, DESC_F_INDIRECT, 0);
+        driver.offer(0);
+        assertRefused(queue(INDIRECT), 0, ChainFault.INDIRECT_BAD_SIZE);
+        assertTrue(faults.get(0).detail().contains("in a queue of 16"), faults.get(0).detail());
+    }
+
+    @Test
+    void aMaximalIndirectTableOfQueueSizeEntriesIsStillServed() {
+        long table = DATA + 0x1000;
+        int n = 16;
+        for (int i = 0; i < n; i++) driver.desc(table, i, DATA + 64L * i, 64, i + 1 < n ? DESC_F_NEXT : 0, i + 1);
+        driver.desc(0, table, 16L * n, DESC_F_INDIRECT, 0);
+        driver.offer(0);
+        DescriptorChain c = queue(INDIRECT).pop().orElseThrow();
+        assertEquals(16, c.readableSegments().size());
+        assertEquals(0, metrics.malformedTotal());
+    }
+
+    @Test
+    void aDriverWithASmallQueueMaySendTablesAsLongAsTheDevicesLargestQueueAndNoLonger() {
+        // the probe guest's blkseq: an 8-entry queue (here 16), 130-descriptor tables; QEMU takes them too
+        long table = DATA + 0x1000;
+        int n = 130;
+        for (int i = 0; i < n; i++) driver.desc(table, i, DATA + 64L * i, 64, i + 1 < n ? DESC_F_NEXT : 0, i + 1);
+        driver.desc(0, table, 16L * n, DESC_F_INDIRECT, 0);
+        driver.offer(0);
+        SplitQueue q = driver.queue(INDIRECT, metrics, faults::add, 256);
+        assertEquals(130, q.pop().orElseThrow().readableSegments().size());
+
+        int tooLong = 257;
+        for (int i = 0; i < tooLong; i++) driver.desc(table, i, DATA, 64, i + 1 < tooLong ? DESC_F_NEXT : 0, i + 1);
+        driver.desc(1, table, 16L * tooLong, DESC_F_INDIRECT, 0);
+        driver.offer(1);
+        assertTrue(q.pop().isEmpty());
+        assertEquals(1, metrics.malformed(ChainFault.INDIRECT_BAD_SIZE), "longer than the device's 256: refused");
+    }
+
+    @Test
+    void aChainOfDirectDescriptorsLongerThanTheQueueIsALoop() {
+        // a ring in the main table: every descriptor valid, NEXT forever
+        for (int i = 0; i < 16; i++) driver.desc(i, DATA, 64, DESC_F_NEXT, (i + 1) % 16);
+        driver.offer(0);
+        assertRefused(queue(), 0, ChainFault.CHAIN_LOOP);
     }
 
     @Test

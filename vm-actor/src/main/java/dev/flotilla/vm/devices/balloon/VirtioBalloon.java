@@ -4,6 +4,7 @@ import dev.flotilla.kvm.memory.GuestAddress;
 import dev.flotilla.vm.config.BalloonConfig;
 import dev.flotilla.vm.virtio.ActivatedQueues;
 import dev.flotilla.vm.virtio.DescriptorChain;
+import dev.flotilla.vm.virtio.DeviceWorker;
 import dev.flotilla.vm.virtio.Interrupts;
 import dev.flotilla.vm.virtio.SplitQueue;
 import dev.flotilla.vm.virtio.VirtioActivationException;
@@ -39,8 +40,12 @@ public final class VirtioBalloon extends WorkerBackedDevice implements dev.floti
     static final int DEFLATE = 1;
     static final int STATS = 2;
     static final long PAGES_PER_MIB = 256;
-    /** PFNs read from a chain at a time (Linux sends at most 256 per buffer). */
-    private static final int PFN_BATCH = 1024;
+    /** PFNs taken from one chain (Linux's VIRTIO_BALLOON_ARRAY_PFNS_MAX); more are counted as invalid. */
+    static final int PFNS_PER_CHAIN = 256;
+    /** Inflate/deflate chains per worker turn: bounds the madvise calls one wake-up can cost. */
+    static final int CHAINS_PER_TURN = 4;
+    /** At most one madvise per distinct page of a turn's batch; fewer once merged. */
+    static final int MAX_RELEASES_PER_TURN = CHAINS_PER_TURN * PFNS_PER_CHAIN;
     /** Stats buffers beyond this are read only up to it (102 entries; the spec defines 10 tags). */
     static final int MAX_STATS_BYTES = 1020;
 
@@ -56,21 +61,25 @@ public final class VirtioBalloon extends WorkerBackedDevice implements dev.floti
 
     // worker thread only
     private DescriptorChain heldStats;
-    private final byte[] pfnBytes = new byte[PFN_BATCH * 4];
-    private final int[] pfns = new int[PFN_BATCH];
+    private final byte[] pfnBytes = new byte[MAX_RELEASES_PER_TURN * 4];
+    private final int[] pfns = new int[MAX_RELEASES_PER_TURN];
+    private final DescriptorChain[] turnChains = new DescriptorChain[CHAINS_PER_TURN];
     private final byte[] statsBytes = new byte[MAX_STATS_BYTES];
 
     private final LongAdder inflatedPages = new LongAdder();
     private final LongAdder deflatedPages = new LongAdder();
     private final LongAdder invalidPfns = new LongAdder();
     private final LongAdder releaseErrors = new LongAdder();
+    private final LongAdder releaseCalls = new LongAdder();
     private final LongAdder statsReports = new LongAdder();
 
     /**
      * @param memoryBytes the guest's RAM, the most the balloon may take
      */
     public VirtioBalloon(String name, BalloonConfig config, long memoryBytes, PageReleaser releaser) {
-        super(name, queueCount(config, memoryBytes));   // validates first: a refused config leaks no worker fds
+        // validates first: a refused config leaks no worker fds
+        super(name, queueCount(config, memoryBytes), new DeviceWorker.Budget(CHAINS_PER_TURN, Long.MAX_VALUE),
+                DeviceWorker.DEFAULT_STOP_GRACE);
         this.deflateOnOom = config.deflateOnOom();
         this.statsEnabled = config.statsPollingIntervalS() > 0;
         this.statsIntervalS = config.statsPollingIntervalS();
@@ -127,7 +136,8 @@ public final class VirtioBalloon extends WorkerBackedDevice implements dev.floti
     public java.util.Map<String, Long> counters() {
         return java.util.Map.of("target_pages", targetPages(), "actual_pages", actualPages(),
                 "inflate_count", inflatedPages(), "deflate_count", deflatedPages(),
-                "invalid_pfns", invalidPfns(), "release_errors", releaseErrors(), "stats_updates_count", statsReports());
+                "invalid_pfns", invalidPfns(), "release_errors", releaseErrors(), "release_calls", releaseCalls(),
+                "stats_updates_count", statsReports());
     }
 
     /** PATCH /balloon (new target) and PATCH /balloon/statistics (new interval). */
@@ -176,6 +186,11 @@ public final class VirtioBalloon extends WorkerBackedDevice implements dev.floti
 
     public long invalidPfns() {
         return invalidPfns.sum();
+    }
+
+    /** madvise calls made: one per merged range of distinct pages. */
+    public long releaseCalls() {
+        return releaseCalls.sum();
     }
 
     public long releaseErrors() {
@@ -257,45 +272,53 @@ public final class VirtioBalloon extends WorkerBackedDevice implements dev.floti
         actualPages = 0;   // a reset guest starts with an empty balloon
     }
 
+    /**
+     * One turn on the inflate or deflate queue: takes up to {@link #CHAINS_PER_TURN} chains (the worker's
+     * budget), reads at most {@link #PFNS_PER_CHAIN} PFNs from each, sorts, de-duplicates and merges them
+     * into ranges, releases those (at most {@link #MAX_RELEASES_PER_TURN} madvise calls) and only then
+     * completes the chains. The worker comes back for the rest of the queue on a later turn.
+     */
     private void drainPfns(int q) {
         SplitQueue queue = queues.queue(q);
-        while (true) {
+        int taken = 0;
+        int batched = 0;
+        while (worker.mayTakeChain()) {
             Optional<DescriptorChain> next = queue.pop();
             if (next.isEmpty()) {
-                if (!queue.enableNotification()) return;
+                if (!queue.enableNotification()) break;
                 continue;
             }
             DescriptorChain chain = next.get();
-            // A chain may name the same guest buffer many times over; no honest driver sends more PFNs
-            // at once than the guest has pages, so the rest is counted and not walked.
-            long total = chain.readableLength() / 4;
-            long cap = Math.max(memoryPages, PFN_BATCH);
-            if (total > cap) {
-                invalidPfns.add(total - cap);
-                total = cap;
+            // Linux sends at most 256 PFNs per buffer; a chain naming more (the same buffer many times
+            // over, say) has the rest counted and not read.
+            long offered = chain.readableLength() / 4;
+            int n = (int) Math.min(offered, PFNS_PER_CHAIN);
+            invalidPfns.add(offered - n);
+            chain.read(0, pfnBytes, batched * 4, n * 4);
+            for (int i = 0; i < n; i++) {
+                int o = (batched + i) * 4;
+                pfns[batched + i] = (pfnBytes[o] & 0xFF) | (pfnBytes[o + 1] & 0xFF) << 8
+                        | (pfnBytes[o + 2] & 0xFF) << 16 | (pfnBytes[o + 3] & 0xFF) << 24;
             }
-            for (long done = 0; done < total; ) {
-                int n = (int) Math.min(PFN_BATCH, total - done);
-                chain.read(done * 4, pfnBytes, 0, n * 4);
-                for (int i = 0; i < n; i++) {
-                    int o = i * 4;
-                    pfns[i] = (pfnBytes[o] & 0xFF) | (pfnBytes[o + 1] & 0xFF) << 8
-                            | (pfnBytes[o + 2] & 0xFF) << 16 | (pfnBytes[o + 3] & 0xFF) << 24;
-                }
-                if (q == INFLATE) inflate(n);
-                else deflate(n);
-                done += n;
-            }
-            complete(queue, chain, 0);
+            batched += n;
+            turnChains[taken++] = chain;
+        }
+        if (taken == 0) return;
+        PageRanges.Result r = PageRanges.of(pfns, batched, memory);
+        invalidPfns.add(r.invalid() + r.duplicates());
+        if (q == INFLATE) release(r);
+        else deflatedPages.add(r.pages());   // without MUST_TELL_HOST the guest reuses them at once; they fault back in
+        for (int i = 0; i < taken; i++) {
+            complete(queue, turnChains[i], 0);
+            turnChains[i] = null;
         }
     }
 
-    private void inflate(int n) {
-        PageRanges.Result r = PageRanges.of(pfns, n, memory);
-        invalidPfns.add(r.invalid());
+    private void release(PageRanges.Result r) {
         for (PageRanges.Range range : r.ranges()) {
             try {
                 releaser.release(GuestAddress.of(range.start()), range.len());
+                releaseCalls.increment();
                 inflatedPages.add(range.len() / PageRanges.PAGE_SIZE);
             } catch (RuntimeException e) {
                 releaseErrors.increment();   // the pages stay resident; the guest's balloon is still correct
@@ -303,17 +326,10 @@ public final class VirtioBalloon extends WorkerBackedDevice implements dev.floti
         }
     }
 
-    private void deflate(int n) {
-        // Without MUST_TELL_HOST the guest may reuse the pages at once; they fault back in on first touch.
-        PageRanges.Result r = PageRanges.of(pfns, n, memory);
-        invalidPfns.add(r.invalid());
-        deflatedPages.add(n - r.invalid());
-    }
-
     private void takeStats() {
         if (!queues.isReady(STATS)) return;
         SplitQueue queue = queues.queue(STATS);
-        while (true) {
+        while (worker.mayTakeChain()) {
             Optional<DescriptorChain> next = queue.pop();
             if (next.isEmpty()) {
                 if (!queue.enableNotification()) return;

@@ -306,9 +306,10 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
 
     private enum Step { SERVED, EMPTY, THROTTLED }
 
+    /** Serves requests while the worker's budget lasts (it re-arms the kick when it cuts a turn short). */
     private void drain() {
         SplitQueue queue = queues.queue(0);
-        while (true) {
+        while (worker.mayTakeChain()) {
             Step step;
             requestLock.lock();
             try {
@@ -346,6 +347,7 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
             return Step.THROTTLED;
         }
         finish(queue, chain, serve(chain, request));
+        worker.spend(request.chargedBytes());
         return Step.SERVED;
     }
 

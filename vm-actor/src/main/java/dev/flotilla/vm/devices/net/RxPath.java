@@ -59,7 +59,12 @@ final class RxPath {
 
     /** Moves frames until the backend or the guest's buffers run out, the limiter refuses, or the budget is spent. */
     PathStop run(SplitQueue queue) {
-        for (int turn = 0; turn < BUDGET; turn++) {
+        return run(queue, () -> true);
+    }
+
+    /** As {@link #run(SplitQueue)}, also ending the pass (YIELDED) when {@code mayTakeChain} says no: the worker's stop or budget. */
+    PathStop run(SplitQueue queue, java.util.function.BooleanSupplier mayTakeChain) {
+        for (int turn = 0; turn < BUDGET && mayTakeChain.getAsBoolean(); turn++) {
             Optional<DescriptorChain> next = queue.pop();
             if (next.isEmpty()) {
                 if (queue.enableNotification()) continue;   // buffers arrived while re-enabling kicks

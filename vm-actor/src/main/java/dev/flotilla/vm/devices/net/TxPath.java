@@ -44,7 +44,12 @@ final class TxPath {
 
     /** Sends frames until the queue is empty, the limiter refuses, or the budget is spent. */
     PathStop run(SplitQueue queue) {
-        for (int turn = 0; turn < BUDGET; turn++) {
+        return run(queue, () -> true);
+    }
+
+    /** As {@link #run(SplitQueue)}, also ending the pass (YIELDED) when {@code mayTakeChain} says no: the worker's stop or budget. */
+    PathStop run(SplitQueue queue, java.util.function.BooleanSupplier mayTakeChain) {
+        for (int turn = 0; turn < BUDGET && mayTakeChain.getAsBoolean(); turn++) {
             Optional<DescriptorChain> next = queue.pop();
             if (next.isEmpty()) {
                 if (queue.enableNotification()) continue;   // chains arrived while re-enabling kicks

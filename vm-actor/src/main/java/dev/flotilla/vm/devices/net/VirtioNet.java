@@ -219,7 +219,7 @@ public final class VirtioNet extends WorkerBackedDevice implements dev.flotilla.
 
     private void runTx() {
         txResumeAt = Long.MAX_VALUE;
-        PathStop stop = tx.run(queues.queue(TX_QUEUE));
+        PathStop stop = tx.run(queues.queue(TX_QUEUE), worker::mayTakeChain);
         if (stop == PathStop.THROTTLED) {
             txResumeAt = System.nanoTime() + tx.waitNanos();
         } else if (stop == PathStop.YIELDED) {
@@ -236,7 +236,7 @@ public final class VirtioNet extends WorkerBackedDevice implements dev.flotilla.
 
     private void runRx() {
         rxResumeAt = Long.MAX_VALUE;
-        PathStop stop = rx.run(queues.queue(RX_QUEUE));
+        PathStop stop = rx.run(queues.queue(RX_QUEUE), worker::mayTakeChain);
         switch (stop) {
             case DRAINED:
             case YIELDED:

@@ -107,7 +107,7 @@ public final class VirtioRng extends WorkerBackedDevice implements LiveDevice {
 
     private void drain() {
         SplitQueue queue = queues.queue(0);
-        while (true) {
+        while (worker.mayTakeChain()) {
             Optional<DescriptorChain> next = queue.pop();
             if (next.isEmpty()) {
                 if (!queue.enableNotification()) return;    // nothing came in while re-enabling
@@ -126,6 +126,7 @@ public final class VirtioRng extends WorkerBackedDevice implements LiveDevice {
             int written = chain.write(0, buffer, 0, len);
             bytes.add(written);
             requests.increment();
+            worker.spend(written);
             complete(queue, chain, written);
         }
     }

@@ -209,7 +209,7 @@ public final class VirtioVsock extends WorkerBackedDevice implements dev.flotill
     /** @return false if it stopped because replies have no room (more tx may be waiting) */
     private boolean processTx() {
         SplitQueue txq = queues.queue(TX);
-        while (true) {
+        while (worker.mayTakeChain()) {
             if (!muxer.canTakeGuestPacket()) return false;
             Optional<DescriptorChain> next = txq.pop();
             if (next.isEmpty()) {
@@ -220,6 +220,7 @@ public final class VirtioVsock extends WorkerBackedDevice implements dev.flotill
             handleTx(chain);
             complete(txq, chain, 0);
         }
+        return true;   // the worker cut the turn short (or is stopping) and comes back by itself
     }
 
     private void handleTx(DescriptorChain chain) {
@@ -243,7 +244,7 @@ public final class VirtioVsock extends WorkerBackedDevice implements dev.flotill
 
     private void pumpRx() {
         SplitQueue rxq = queues.queue(RX);
-        while (muxer.hasRxWork()) {
+        while (muxer.hasRxWork() && worker.mayTakeChain()) {
             Optional<DescriptorChain> next = rxq.pop();
             if (next.isEmpty()) {
                 if (!rxq.enableNotification()) return;   // no buffers: the guest's kick brings us back
@@ -280,7 +281,7 @@ public final class VirtioVsock extends WorkerBackedDevice implements dev.flotill
 
     @Override
     public void close() {
-        worker.stop();   // the muxer is the worker's: stop it before touching the connections
+        worker.stopAndWait();   // the muxer is the worker's: its thread ends before the connections are touched
         muxer.reset();
         super.close();
         listener.close();

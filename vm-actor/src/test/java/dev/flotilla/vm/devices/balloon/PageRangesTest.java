@@ -23,8 +23,24 @@ class PageRangesTest {
     void mergesContiguousPagesIntoOneRange() {
         int[] pfns = {10, 11, 12, 13, 20, 21, 5};
         PageRanges.Result res = PageRanges.of(pfns, pfns.length, mem);
-        assertEquals(List.of(r(10, 4), r(20, 2), r(5, 1)), res.ranges());
+        assertEquals(List.of(r(5, 1), r(10, 4), r(20, 2)), res.ranges());
         assertEquals(0, res.invalid());
+    }
+
+    @Test
+    void scatteredAndRepeatedPagesMergeIntoTheFewestRanges() {
+        // a hostile order (descending, interleaved) and every page named three times: one range
+        int[] pfns = new int[3 * 64];
+        for (int i = 0; i < 64; i++) {
+            pfns[i] = 100 + 63 - i;
+            pfns[64 + i] = 100 + (i * 37) % 64;
+            pfns[128 + i] = 100 + i;
+        }
+        PageRanges.Result res = PageRanges.of(pfns, pfns.length, mem);
+        assertEquals(List.of(r(100, 64)), res.ranges());
+        assertEquals(128, res.duplicates());
+        assertEquals(0, res.invalid());
+        assertEquals(64, res.pages());
     }
 
     @Test

@@ -105,6 +105,40 @@ class VirtioBalloonTest {
     }
 
     @Test
+    void aChainNamingMorePfnsThanLinuxSendsIsCutAt256() throws Exception {
+        VirtioBalloon b = balloon(new BalloonConfig(1, false, 0));
+        b.activate(driver.activatedQueues(VirtioFeatures.VERSION_1), driver.mem, driver);
+        int[] many = new int[1000];
+        for (int i = 0; i < many.length; i++) many[i] = 1000 + 2 * i;   // scattered: no two adjacent
+        driver.offer(VirtioBalloon.INFLATE, pfns(many), 0);
+        b.queueNotified(VirtioBalloon.INFLATE);
+        assertEquals(1, driver.awaitUsed(VirtioBalloon.INFLATE, 5000).size());
+        assertEquals(VirtioBalloon.PFNS_PER_CHAIN, b.inflatedPages(), "only the first 256 PFNs are taken");
+        assertEquals(1000 - VirtioBalloon.PFNS_PER_CHAIN, b.invalidPfns(), "the rest is counted, not walked");
+        assertEquals(VirtioBalloon.PFNS_PER_CHAIN, released.size());
+    }
+
+    @Test
+    void manyInflateChainsOfRepeatedScatteredPfnsCostFewMergedMadviseCalls() throws Exception {
+        VirtioBalloon b = balloon(new BalloonConfig(1, false, 0));
+        b.activate(driver.activatedQueues(VirtioFeatures.VERSION_1), driver.mem, driver);
+        // 20 chains, each the same 256 pages in descending order: 5120 madvise calls if taken one by one
+        int[] descending = new int[256];
+        for (int i = 0; i < 256; i++) descending[i] = 2000 + 255 - i;
+        int chains = 20;
+        for (int c = 0; c < chains; c++) driver.offer(VirtioBalloon.INFLATE, pfns(descending), 0);
+        b.queueNotified(VirtioBalloon.INFLATE);
+        int used = 0;
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (used < chains && System.nanoTime() < deadline) used += driver.awaitUsed(VirtioBalloon.INFLATE, 5000).size();
+        assertEquals(chains, used, "every chain is completed, over several turns");
+        int turns = (chains + VirtioBalloon.CHAINS_PER_TURN - 1) / VirtioBalloon.CHAINS_PER_TURN;
+        assertTrue(released.size() <= turns, "one merged madvise per turn, not per PFN: " + released.size());
+        for (long[] r : released) assertEquals(256 * 4096L, r[1], "each call covers the 256 pages at once");
+        assertEquals(b.releaseCalls(), released.size());
+    }
+
+    @Test
     void statsBufferIsHeldAndHandedBackAtTheInterval() throws Exception {
         VirtioBalloon b = balloon(new BalloonConfig(0, false, 1));
         assertTrue(b.statistics().isPresent());
