@@ -11,31 +11,33 @@ import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.MicroVm;
 import dev.flotilla.vm.VmBuilder;
 import dev.flotilla.vm.config.VmSpec;
+import dev.flotilla.vm.console.ConsoleFileWriter;
 import dev.flotilla.vm.console.ConsoleSink;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Real microVMs on the JVM's one {@link Kvm}. Each VM's serial console goes to a 64 KiB in-memory ring and,
- * when a console directory is given, to {@code <dir>/<id>.log}. The console is opened by the build (on the
- * blocking dispatcher, with the VM's other native parts) and closed when the VM's actor stops, after
- * MicroVm's own PostStop has released the VM.
+ * when a console file writer is given, to {@code <its dir>/<id>.log} (size-capped and rotated, written on
+ * the writer's own thread; a failing console file never fails the VM). The console is made by the build
+ * (on the blocking dispatcher, with the VM's other native parts) and closed when the VM's actor stops,
+ * after MicroVm's own PostStop has released the VM.
  */
 public final class KvmVmLauncher implements VmLauncher {
 
     private final Kvm kvm;
-    private final Optional<Path> consoleDir;
+    private final Optional<ConsoleFileWriter> consoleFiles;
     private final Optional<dev.flotilla.vm.pool.VmPool> pool;
 
-    public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir) {
-        this(kvm, consoleDir, Optional.empty());
+    /** @param consoleFiles where consoles are written as files, or empty for memory only */
+    public KvmVmLauncher(Kvm kvm, Optional<ConsoleFileWriter> consoleFiles) {
+        this(kvm, consoleFiles, Optional.empty());
     }
 
     /** @param pool pre-created VMs to build from when one of the right shape is ready (cold build otherwise) */
-    public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir, Optional<dev.flotilla.vm.pool.VmPool> pool) {
+    public KvmVmLauncher(Kvm kvm, Optional<ConsoleFileWriter> consoleFiles, Optional<dev.flotilla.vm.pool.VmPool> pool) {
         this.kvm = kvm;
-        this.consoleDir = consoleDir;
+        this.consoleFiles = consoleFiles;
         this.pool = pool;
     }
 
@@ -44,7 +46,7 @@ public final class KvmVmLauncher implements VmLauncher {
         AtomicReference<ConsoleSink> console = new AtomicReference<>();
         Behavior<MicroVm.Command> vm = MicroVm.create(spec.id(), spec.machineConfig().vcpuCount(),
                 spec.machineConfig().memSizeMib(), hooks -> {
-                    ConsoleSink c = consoleDir.map(d -> ConsoleSink.appendingTo(d.resolve(spec.id() + ".log")))
+                    ConsoleSink c = consoleFiles.map(w -> ConsoleSink.writingTo(w.open(spec.id() + ".log")))
                             .orElseGet(ConsoleSink::inMemory);
                     try {
                         var resources = pool.isPresent()
