@@ -19,9 +19,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * One host: offers its capacity to the fleet (and reports its memory pressure periodically), runs the microVMs the fleet places on it (one child MicroVm
- * actor per run, named {@code vm-<id>-<run>-<n>}), subscribes to each and reports every change, and stops
- * them on request. A VM that cannot be spawned, built or booted is reported as FAILED with its reason;
+ * One host: offers its capacity to the fleet and reports its memory pressure periodically, runs the
+ * microVMs the fleet places on it (one child MicroVm actor per run, named {@code vm-<id>-<run>-<n>}),
+ * subscribes to each and reports every change, and stops them on request. A VM that cannot be spawned, built or booted is reported as FAILED with its reason;
  * nothing about one VM is thrown at the agent. An ended VM's actor is stopped once its end is reported.
  *
  * <p>Addressing is by ActorRef plus the host's name only, so the same agent works under Akka Cluster.

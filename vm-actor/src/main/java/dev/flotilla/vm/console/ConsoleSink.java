@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: all methods are thread-safe (one monitor). Writes come from the device's thread,
  * normally a vCPU thread, so the write path never throws and never blocks on file I/O: bytes for the
- * file are copied to the writer, whose errors are counted there and logged rate-limited. Line listeners run on the writer's thread with
- * the monitor held, in output order: they must be quick and must not wait for another thread that
+ * file are copied to the file writer, whose errors are counted there and logged rate-limited. Line
+ * listeners run on the guest's writing thread with the monitor held, in output order: they must be quick and must not wait for another thread that
  * uses this sink. {@link #awaitLine} futures are completed after the monitor is released, so their
  * dependent stages never run under it.
  */
