@@ -60,6 +60,9 @@ public final class ConsoleFileWriter implements AutoCloseable {
     private long lastLogNanos;
     private boolean loggedOnce;
     private long errorsSinceLog;
+    private boolean floorLogged;
+    private boolean pauseLogged;
+    private long lastFloorLogNanos;
     private final AtomicLong errorLogLines = new AtomicLong();
 
     /**
@@ -289,13 +292,19 @@ public final class ConsoleFileWriter implements AutoCloseable {
         boolean below = free < limits.minFreeBytes();
         if (below != belowFloor) {
             belowFloor = below;
-            if (below) {
+            long now = nanoClock.getAsLong();
+            // free space hovering around the floor must not flood the log: one pause line a minute at most
+            if (below && (!floorLogged || now - lastFloorLogNanos >= LOG_INTERVAL_NANOS)) {
+                floorLogged = true;
+                lastFloorLogNanos = now;
+                pauseLogged = true;
                 LOG.atWarn().addKeyValue("dir", dir.toString()).addKeyValue("free_bytes", free)
                         .addKeyValue("floor_bytes", limits.minFreeBytes())
                         .log("console files paused: {} has {} bytes free, under the floor of {} "
                                 + "(flotilla.serve.console-min-free); console output is kept in memory only until space "
                                 + "is freed", dir, free, limits.minFreeBytes());
-            } else {
+            } else if (!below && pauseLogged) {
+                pauseLogged = false;
                 LOG.atInfo().addKeyValue("dir", dir.toString()).log("console files resumed: {} has free space again", dir);
             }
         }
