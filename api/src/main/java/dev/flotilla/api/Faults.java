@@ -62,7 +62,8 @@ public final class Faults {
             case NOT_FOUND -> StatusCodes.NOT_FOUND;
             case CONFLICT -> StatusCodes.CONFLICT;
             case RATE_LIMITED -> StatusCodes.TOO_MANY_REQUESTS;
-            case NO_CAPACITY -> StatusCodes.SERVICE_UNAVAILABLE;
+            // 507: the host limits are reached; retrying will not help until VMs end or the limits are raised
+            case NO_CAPACITY -> StatusCodes.INSUFFICIENT_STORAGE;
             case INTERNAL -> StatusCodes.INTERNAL_SERVER_ERROR;
         };
         if (e.kind() == FleetException.Kind.RATE_LIMITED) {

@@ -120,8 +120,8 @@ class FleetRoutesTest {
     }
 
     @Test
-    void noCapacityIs503AndFleetFailureIs500WithItsMessage() {
-        api.post("/vms", api.config("full", "\"labels\":{\"test\":\"no-capacity\"}")).refuses(503, "vCPUs");
+    void noCapacityIs507AndFleetFailureIs500WithItsMessage() {
+        api.post("/vms", api.config("full", "\"labels\":{\"test\":\"no-capacity\"}")).refuses(507, "vCPUs");
         api.post("/vms", api.config("broken", "\"labels\":{\"test\":\"internal\"}")).refuses(500, "/dev/kvm");
     }
 
@@ -183,6 +183,17 @@ class FleetRoutesTest {
         assertEquals(8192, h.get("mem_mib_capacity").asInt());
         assertTrue(h.has("vcpus_allocated") && h.has("mem_mib_allocated") && h.has("vm_count"));
         assertEquals("kvm_pvm", h.get("kvm_flavour").asText());
+    }
+
+    @Test
+    void hostsShowTheMemoryBudgetAndPressure() {
+        JsonNode h = api.get("/hosts").json().get("hosts").get(0);
+        assertEquals(10240, h.get("mem_total_mib").asLong());
+        assertEquals(2048, h.get("mem_reserve_mib").asLong());
+        assertEquals(4, h.get("vm_overhead_mib").asLong());
+        assertEquals(6000, h.get("mem_available_mib").asLong());
+        assertEquals(1.5, h.get("memory_pressure_some_avg10").asDouble());
+        assertFalse(h.has("memory_pressure_full_avg10"), "a figure the kernel does not give is absent: " + h);
     }
 
     @Test

@@ -30,7 +30,7 @@ import java.util.TreeMap;
 
 /**
  * An in-memory fleet for route tests: a registry with Firecracker's pre-/post-boot rules, and a few labels that
- * make it refuse as the real fleet can ({@code test=rate-limited} → 429, {@code test=no-capacity} → 503,
+ * make it refuse as the real fleet can ({@code test=rate-limited} → 429, {@code test=no-capacity} → 507,
  * {@code test=silent} → no answer). It unit-tests the API's logic, not the fleet's.
  */
 final class TestFleet extends AbstractBehavior<FleetProtocol.Command> {
@@ -60,7 +60,8 @@ final class TestFleet extends AbstractBehavior<FleetProtocol.Command> {
                 .onMessage(FleetProtocol.ListVms.class, this::onList)
                 .onMessage(FleetProtocol.DeleteVm.class, this::onDelete)
                 .onMessage(FleetProtocol.GetHosts.class, m -> reply(m.replyTo(),
-                        List.of(new HostView("local", 4, 8192, vcpusAllocated(), memAllocated(), vms.size(), "kvm_pvm"))))
+                        List.of(new HostView("local", 4, 8192, vcpusAllocated(), memAllocated(), vms.size(), "kvm_pvm",
+                                4, 10240, 2048, 6000, 1.5, null))))
                 .onMessage(FleetProtocol.GetBalloonStats.class, this::onBalloonStats)
                 .onMessage(FleetProtocol.Subscribe.class, m -> {
                     subscribers.add(m.subscriber());

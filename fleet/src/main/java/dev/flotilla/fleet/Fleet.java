@@ -109,6 +109,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
                 .onMessage(StartTimedOut.class, this::onStartTimedOut)
                 .onMessage(HostReport.HostJoined.class, this::onHostJoined)
                 .onMessage(HostReport.VmChanged.class, this::onVmChanged)
+                .onMessage(HostReport.HostMemory.class, m -> { registry.hostMemory(m.host(), m.memory()); return this; })
                 .onMessage(HostLost.class, this::onHostLost)
                 // queries
                 .onMessage(GetVm.class, this::onGetVm)
@@ -305,8 +306,10 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         }
         registry.addHost(new HostSlot(m.host(), m.agent(), m.capacity(), m.kvmFlavour()));
         getContext().watchWith(m.agent(), new HostLost(m.host(), m.agent()));
-        getContext().getLog().info("host {} joined: {} vCPU(s), {} MiB (over-commit applied), KVM {}", m.host(),
-                m.capacity().vcpus(), m.capacity().memMib(), m.kvmFlavour());
+        getContext().getLog().info("host {} joined: {} vCPU(s), {} MiB (over-commit applied; MemTotal {} MiB, {} MiB "
+                + "reserved, {} MiB charged per VM on top of its RAM), KVM {}", m.host(), m.capacity().vcpus(),
+                m.capacity().memMib(), m.capacity().memTotalMib(), m.capacity().memReserveMib(),
+                m.capacity().vmOverheadMib(), m.kvmFlavour());
         placeWaiting();
         return this;
     }

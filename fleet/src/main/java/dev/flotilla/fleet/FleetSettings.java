@@ -12,7 +12,8 @@ import java.time.Duration;
  *
  * @param admissionRatePerSecond sustained VM creations (POST /vms, InstanceStart) per second
  * @param admissionBurst         creations admitted back to back from a full bucket
- * @param overCommit             capacity = host cores and RAM × these ratios (applied by each HostAgent)
+ * @param overCommit             capacity = host cores and RAM budget × these ratios (applied by each HostAgent;
+ *                               the RAM budget is in {@link dev.flotilla.fleet.host.HostMemorySettings})
  * @param placement              bin-pack or spread
  * @param restart                backoff and crash-loop cap of the restart policies
  * @param startTimeout           how long a start may take before the create's caller is told it failed
@@ -23,7 +24,7 @@ public record FleetSettings(double admissionRatePerSecond, int admissionBurst, O
                             PlacementStrategy placement, RestartSettings restart, Duration startTimeout,
                             int startupStashCapacity) {
 
-    public static final FleetSettings DEFAULT = new FleetSettings(150, 150, new OverCommit(16, 1.5),
+    public static final FleetSettings DEFAULT = new FleetSettings(150, 150, new OverCommit(128, 1.0),
             PlacementStrategy.BIN_PACK, RestartSettings.DEFAULT, Duration.ofSeconds(60), 10_000);
 
     public FleetSettings {

@@ -28,7 +28,8 @@ public final class LocalFleet {
                                                         Kvm kvm, String hostName, Optional<Path> consoleDir) {
         ActorRef<FleetProtocol.Command> fleet = ctx.spawn(Fleet.create(settings, store), "fleet");
         ctx.spawn(HostAgent.create(hostName, HostResources.detect(), settings.overCommit(),
-                new KvmVmLauncher(kvm, consoleDir), fleet), "host-" + hostName.replaceAll("[^A-Za-z0-9_-]", "_"));
+                new KvmVmLauncher(kvm, consoleDir.map(d -> new dev.flotilla.vm.console.ConsoleFileWriter(d,
+                        dev.flotilla.vm.console.ConsoleFileLimits.UNLIMITED, System::nanoTime))), fleet), "host-" + hostName.replaceAll("[^A-Za-z0-9_-]", "_"));
         return fleet;
     }
 }

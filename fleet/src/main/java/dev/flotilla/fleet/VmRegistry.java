@@ -54,6 +54,12 @@ final class VmRegistry {
         return Optional.ofNullable(name == null ? null : hosts.get(name));
     }
 
+    /** Records a host agent's latest memory reading (ignored for a host not or no longer known). */
+    void hostMemory(String name, dev.flotilla.fleet.host.MemoryPressure memory) {
+        HostSlot h = hosts.get(name);
+        if (h != null) h.memory = memory;
+    }
+
     HostSlot removeHost(String name) {
         return hosts.remove(name);
     }
@@ -78,12 +84,13 @@ final class VmRegistry {
         Optional<String> host = Placement.choose(loads, vcpus, mem, strategy);
         if (host.isEmpty()) return Optional.of(Placement.noCapacityMessage(loads, vcpus, mem));
         HostSlot h = hosts.get(host.get());
+        long charged = mem + h.capacity.vmOverheadMib();   // guest RAM plus what KVM and the VMM use for it
         h.vcpusAllocated += vcpus;
-        h.memMibAllocated += mem;
+        h.memMibAllocated += charged;
         h.vmCount++;
         e.host = h.name;
         e.reservedVcpus = vcpus;
-        e.reservedMemMib = mem;
+        e.reservedMemMib = charged;
         return Optional.empty();
     }
 

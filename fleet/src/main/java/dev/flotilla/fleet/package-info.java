@@ -7,7 +7,9 @@
  *       {@link dev.flotilla.fleet.FleetSettings}); without one the answer is RATE_LIMITED with a Retry-After
  *       at once — never a queue, never silence.</li>
  *   <li><b>Placement.</b> Over the hosts that joined (HostAgents), by free vCPUs and memory with over-commit,
- *       bin-pack or spread; nothing fits → NO_CAPACITY. A placed VM reserves its room until its run ends.</li>
+ *       bin-pack or spread; nothing fits → NO_CAPACITY (HTTP 507), naming the host limit hit and the key
+ *       that raises it. A placed VM reserves its RAM plus the host's per-VM overhead until its run ends.
+ *       Each host's memory pressure, as its agent last read it, is kept for GET /hosts.</li>
  *   <li><b>Desired state.</b> Every definition and whether it should run is written to the
  *       {@link dev.flotilla.fleet.store.DesiredStateStore}; a create or start is acted on (and acknowledged)
  *       only once durable. At start-up every VM that should run is booted afresh, exactly once.</li>

@@ -155,9 +155,9 @@ class FleetTest {
         try (FleetHarness h = harness(SETTINGS.withOverCommit(new OverCommit(4, 2)))) {
             h.addHost("h1", 2, 1024);
             assertTrue(h.create(vm("d", 2, 256, RestartPolicy.NEVER, Map.of())).isSuccess());
-            assertEquals(List.of(new HostView("h1", 8, 2048, 2, 256, 1, "FAKE")), h.hosts());
+            assertEquals(List.of(new HostView("h1", 8, 2048, 2, 256, 1, "FAKE", 0, 1024, 0, -1, null, null)), h.hosts());
             assertTrue(h.delete("d").isSuccess());
-            assertEquals(List.of(new HostView("h1", 8, 2048, 0, 0, 0, "FAKE")), h.hosts());
+            assertEquals(List.of(new HostView("h1", 8, 2048, 0, 0, 0, "FAKE", 0, 1024, 0, -1, null, null)), h.hosts());
         }
     }
 

@@ -105,8 +105,11 @@ public final class Bodies {
 
     public record VmPage(List<VmView> items, int total, int offset, int limit) {}
 
+    /** Pressure figures are absent (not null) before the host's first reading or without PSI. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Host(String name, int vcpuCapacity, long memMibCapacity, int vcpusAllocated, long memMibAllocated,
-                       int vmCount, String kvmFlavour) {}
+                       int vmCount, String kvmFlavour, long vmOverheadMib, long memTotalMib, long memReserveMib,
+                       Long memAvailableMib, Double memoryPressureSomeAvg10, Double memoryPressureFullAvg10) {}
 
     public record HostList(List<Host> hosts) {}
 

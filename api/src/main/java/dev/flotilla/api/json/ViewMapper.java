@@ -85,7 +85,8 @@ public final class ViewMapper {
 
     public static Bodies.Host host(HostView h) {
         return new Bodies.Host(h.name(), h.vcpuCapacity(), h.memMibCapacity(), h.vcpusAllocated(), h.memMibAllocated(),
-                h.vmCount(), h.kvmFlavour());
+                h.vmCount(), h.kvmFlavour(), h.vmOverheadMib(), h.memTotalMib(), h.memReserveMib(),
+                h.memAvailableMib() < 0 ? null : h.memAvailableMib(), h.pressureSomeAvg10(), h.pressureFullAvg10());
     }
 
     public static Bodies.Event event(VmEvent e) {

@@ -13,20 +13,22 @@ import dev.flotilla.vm.MicroVm;
 import dev.flotilla.vm.VmInfo;
 import dev.flotilla.vm.VmState;
 import dev.flotilla.vm.config.VmSpec;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * One host: offers its capacity to the fleet, runs the microVMs the fleet places on it (one child MicroVm
- * actor per run, named {@code vm-<id>-<run>-<n>}), subscribes to each and reports every change, and stops
- * them on request. A VM that cannot be spawned, built or booted is reported as FAILED with its reason;
+ * One host: offers its capacity to the fleet and reports its memory pressure periodically, runs the
+ * microVMs the fleet places on it (one child MicroVm actor per run, named {@code vm-<id>-<run>-<n>}),
+ * subscribes to each and reports every change, and stops them on request. A VM that cannot be spawned, built or booted is reported as FAILED with its reason;
  * nothing about one VM is thrown at the agent. An ended VM's actor is stopped once its end is reported.
  *
  * <p>Addressing is by ActorRef plus the host's name only, so the same agent works under Akka Cluster.
  */
 public final class HostAgent extends AbstractBehavior<HostAgent.Command> {
 
-    public sealed interface Command permits StartVm, StopVm, InfoChanged, VmActorStopped, StartAnswered {}
+    public sealed interface Command permits StartVm, StopVm, InfoChanged, VmActorStopped, StartAnswered, ReadMemory {}
 
     /** Spawns and starts run {@code run} of VM {@code spec.id()}. */
     public record StartVm(String id, long run, VmSpec spec) implements Command {}
@@ -37,6 +39,7 @@ public final class HostAgent extends AbstractBehavior<HostAgent.Command> {
     private record InfoChanged(VmInfo info) implements Command {}
     private record VmActorStopped(String id, long run) implements Command {}
     private record StartAnswered(String id, long run, String error) implements Command {}
+    private enum ReadMemory implements Command { INSTANCE }
 
     /** The one live run of a VM on this host. */
     private record Live(long run, ActorRef<MicroVm.Command> vm) {}
@@ -49,23 +52,54 @@ public final class HostAgent extends AbstractBehavior<HostAgent.Command> {
     private final ActorRef<FleetProtocol.Command> fleet;
     private final ActorRef<VmInfo> infoAdapter;
     private final Map<String, Live> live = new HashMap<>();
+    private final Supplier<MemoryPressure> memory;
     private long spawned;
+    private boolean memoryUnreadableLogged;
 
     /**
-     * @param physical   this host's cores and RAM ({@link HostResources#detect()} for the real one)
+     * A host that offers exactly {@code physical} × over-commit and reports no memory pressure (fake hosts).
+     *
+     * @param physical   this host's cores and RAM
      * @param overCommit applied to {@code physical} to give the capacity offered to the fleet
      */
     public static Behavior<Command> create(String name, HostResources physical, OverCommit overCommit,
                                            VmLauncher launcher, ActorRef<FleetProtocol.Command> fleet) {
-        return Behaviors.setup(ctx -> new HostAgent(ctx, name, physical.overCommitted(overCommit), launcher, fleet));
+        return create(name, HostCapacity.of(physical, overCommit, HostMemorySettings.NONE, 0), Duration.ZERO, null,
+                launcher, fleet);
     }
 
-    private HostAgent(ActorContext<Command> ctx, String name, HostResources capacity, VmLauncher launcher,
-                      ActorRef<FleetProtocol.Command> fleet) {
+    /**
+     * A real host: offers {@link HostCapacity#of} its cores and MemTotal (the reserve and the daemon JVM's
+     * maximum heap taken off, the per-VM overhead charged) and reports its memory pressure, read from
+     * {@code memory}, every {@code settings.pressureInterval()}.
+     */
+    public static Behavior<Command> create(String name, HostResources physical, OverCommit overCommit,
+                                           HostMemorySettings settings, Supplier<MemoryPressure> memory,
+                                           VmLauncher launcher, ActorRef<FleetProtocol.Command> fleet) {
+        long jvmHeapMib = Runtime.getRuntime().maxMemory() >> 20;
+        return create(name, HostCapacity.of(physical, overCommit, settings, jvmHeapMib), settings.pressureInterval(),
+                memory, launcher, fleet);
+    }
+
+    private static Behavior<Command> create(String name, HostCapacity capacity, Duration interval,
+                                            Supplier<MemoryPressure> memory, VmLauncher launcher,
+                                            ActorRef<FleetProtocol.Command> fleet) {
+        return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
+            if (memory != null) {
+                ctx.getSelf().tell(ReadMemory.INSTANCE);
+                timers.startTimerWithFixedDelay(ReadMemory.INSTANCE, interval);
+            }
+            return new HostAgent(ctx, name, capacity, memory, launcher, fleet);
+        }));
+    }
+
+    private HostAgent(ActorContext<Command> ctx, String name, HostCapacity capacity, Supplier<MemoryPressure> memory,
+                      VmLauncher launcher, ActorRef<FleetProtocol.Command> fleet) {
         super(ctx);
         this.name = name;
         this.launcher = launcher;
         this.fleet = fleet;
+        this.memory = memory;
         this.infoAdapter = ctx.messageAdapter(VmInfo.class, InfoChanged::new);
         fleet.tell(new HostReport.HostJoined(name, ctx.getSelf(), capacity, launcher.kvmFlavour()));
     }
@@ -78,7 +112,22 @@ public final class HostAgent extends AbstractBehavior<HostAgent.Command> {
                 .onMessage(InfoChanged.class, this::onInfo)
                 .onMessage(StartAnswered.class, this::onStartAnswered)
                 .onMessage(VmActorStopped.class, this::onVmActorStopped)
+                .onMessage(ReadMemory.class, m -> onReadMemory())
                 .build();
+    }
+
+    /** /proc/meminfo and /proc/pressure/memory are made by the kernel on read: no disk, quick enough here. */
+    private Behavior<Command> onReadMemory() {
+        try {
+            fleet.tell(new HostReport.HostMemory(name, memory.get()));
+        } catch (RuntimeException e) {
+            if (!memoryUnreadableLogged) {
+                memoryUnreadableLogged = true;
+                getContext().getLog().warn("host {}: cannot read memory pressure ({}); GET /hosts shows none", name,
+                        e.getMessage());
+            }
+        }
+        return this;
     }
 
     private Behavior<Command> onStart(StartVm m) {

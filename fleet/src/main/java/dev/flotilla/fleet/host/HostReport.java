@@ -12,8 +12,11 @@ public sealed interface HostReport extends FleetProtocol.Command {
      * A host offers its capacity (over-commit applied). The fleet watches {@code agent}: when it stops, the
      * VMs it ran are counted as failed.
      */
-    record HostJoined(String host, ActorRef<HostAgent.Command> agent, HostResources capacity, String kvmFlavour)
+    record HostJoined(String host, ActorRef<HostAgent.Command> agent, HostCapacity capacity, String kvmFlavour)
             implements HostReport {}
+
+    /** The host's memory as its agent last read it (every flotilla.fleet.host-memory.pressure-interval). */
+    record HostMemory(String host, MemoryPressure memory) implements HostReport {}
 
     /**
      * A VM's new state. {@code run} is the fleet's number for this boot of the VM (a restart is a new run),

@@ -12,37 +12,43 @@ import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.MicroVm;
 import dev.flotilla.vm.VmBuilder;
 import dev.flotilla.vm.config.VmSpec;
+import dev.flotilla.vm.console.ConsoleFileWriter;
 import dev.flotilla.vm.console.ConsoleSink;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Real microVMs on the JVM's one {@link Kvm}. Each VM's serial console goes to a 64 KiB in-memory ring and,
- * when a console directory is given, to {@code <dir>/<id>.log}. The console is opened by the build (on the
- * blocking dispatcher, with the VM's other native parts) and closed when the VM's actor stops, after
- * MicroVm's own PostStop has released the VM. Every build — the first start and each restart — opens the VM's
- * host files beneath their roots in the launcher's {@link HostFiles}, so each is checked again then.
+ * when a console file writer is given, to {@code <its dir>/<id>.log} (size-capped and rotated, written on
+ * the writer's own thread; a failing console file never fails the VM). The console is made by the build
+ * (on the blocking dispatcher, with the VM's other native parts) and closed when the VM's actor stops,
+ * after MicroVm's own PostStop has released the VM. Every build — the first start and each restart — opens
+ * the VM's host files beneath their roots in the launcher's {@link HostFiles}, so each is checked again then.
  */
 public final class KvmVmLauncher implements VmLauncher {
 
     private final Kvm kvm;
-    private final Optional<Path> consoleDir;
+    private final Optional<ConsoleFileWriter> consoleFiles;
     private final Optional<dev.flotilla.vm.pool.VmPool> pool;
     private final HostFiles files;
 
-    /** Host files opened as named ({@link HostFiles#unconfined()}): for tests whose paths come from the test. */
-    public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir) {
-        this(kvm, consoleDir, Optional.empty(), HostFiles.unconfined());
+    /**
+     * Host files opened as named ({@link HostFiles#unconfined()}): for tests whose paths come from the test.
+     * @param consoleFiles where consoles are written as files, or empty for memory only
+     */
+    public KvmVmLauncher(Kvm kvm, Optional<ConsoleFileWriter> consoleFiles) {
+        this(kvm, consoleFiles, Optional.empty(), HostFiles.unconfined());
     }
 
     /**
-     * @param pool  pre-created VMs to build from when one of the right shape is ready (cold build otherwise)
-     * @param files the allowed roots every host file of a VM is opened beneath
+     * @param consoleFiles where consoles are written as files, or empty for memory only
+     * @param pool         pre-created VMs to build from when one of the right shape is ready (cold build otherwise)
+     * @param files        the allowed roots every host file of a VM is opened beneath
      */
-    public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir, Optional<dev.flotilla.vm.pool.VmPool> pool, HostFiles files) {
+    public KvmVmLauncher(Kvm kvm, Optional<ConsoleFileWriter> consoleFiles, Optional<dev.flotilla.vm.pool.VmPool> pool,
+                         HostFiles files) {
         this.kvm = kvm;
-        this.consoleDir = consoleDir;
+        this.consoleFiles = consoleFiles;
         this.pool = pool;
         this.files = files;
     }
@@ -52,7 +58,7 @@ public final class KvmVmLauncher implements VmLauncher {
         AtomicReference<ConsoleSink> console = new AtomicReference<>();
         Behavior<MicroVm.Command> vm = MicroVm.create(spec.id(), spec.machineConfig().vcpuCount(),
                 spec.machineConfig().memSizeMib(), hooks -> {
-                    ConsoleSink c = consoleDir.map(d -> ConsoleSink.appendingTo(d.resolve(spec.id() + ".log")))
+                    ConsoleSink c = consoleFiles.map(w -> ConsoleSink.writingTo(w.open(spec.id() + ".log")))
                             .orElseGet(ConsoleSink::inMemory);
                     try {
                         var resources = VmBuilder.build(kvm, files, pool, spec, BootProtocol.AUTO, c, hooks);

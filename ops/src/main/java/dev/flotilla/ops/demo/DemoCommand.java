@@ -95,7 +95,7 @@ public final class DemoCommand {
             out.println("  OpenAPI   " + daemon.apiUrl() + "/openapi.yaml");
             out.println("  events    " + daemon.apiUrl() + "/events (server-sent events of VM state changes)");
             out.println("  metrics   " + daemon.metricsUrl() + " (Prometheus)");
-            out.println("  state     " + daemon.settings().database() + " (consoles in " + daemon.settings().consoleDir().orElse(stateDir) + ")");
+            out.println("  state     " + daemon.settings().database() + " (consoles in " + daemon.settings().consoleFilesDir().orElse(stateDir) + ")");
             boolean allGood = r.created().size() == o.count() && r.booted() == o.count();
             if (o.keep()) {
                 keep = true;

@@ -23,7 +23,14 @@
  *   <li>{@code flotilla_fleet_admissions_total{outcome}} — admitted, rate_limited (HTTP 429), no_capacity</li>
  *   <li>{@code flotilla_fleet_creation_latency_seconds{outcome}} histogram — POST /vms to the fleet's answer</li>
  *   <li>{@code flotilla_fleet_vms{state}}, {@code flotilla_host_vcpus{host,kind}}, {@code flotilla_host_memory_bytes{host,kind}},
- *       {@code flotilla_host_vms{host}} — kind is capacity (over-commit applied) or allocated</li>
+ *       {@code flotilla_host_vms{host}} — kind is capacity (over-commit applied) or allocated (memory: guest RAM
+ *       plus the per-VM overhead)</li>
+ *   <li>{@code flotilla_host_memory_available_bytes{host}} (MemAvailable) and
+ *       {@code flotilla_host_memory_pressure_percent{host,kind}} (PSI avg10, kind some or full; absent without PSI)
+ *       — as the host agent last read /proc/meminfo and /proc/pressure/memory</li>
+ *   <li>{@code flotilla_console_file_errors_total} — console file opens, appends and rotations that failed;
+ *       {@code flotilla_console_file_bytes_total{kind}} — written, or dropped (kept in memory only: writer
+ *       behind, free-space floor, or an error); {@code flotilla_console_file_paused} — 1 under the floor</li>
  * </ul>
  * When a VM's actor stops its series are no longer updated; Kamon's Prometheus reporter keeps showing
  * their last values (it keeps every series it has seen), so a VM that ended shows state stopped or failed. Plus Kamon's JVM and process metrics

@@ -7,6 +7,8 @@ import com.typesafe.config.Config;
 import dev.flotilla.api.ApiServer;
 import dev.flotilla.api.ApiSettings;
 import dev.flotilla.fleet.FleetSettings;
+import dev.flotilla.fleet.host.HostMemorySettings;
+import dev.flotilla.vm.console.ConsoleFileWriter;
 import dev.flotilla.fleet.store.DesiredStateStore;
 import dev.flotilla.kvm.Kvm;
 import dev.flotilla.vm.pool.VmPool;
@@ -45,14 +47,17 @@ public final class Daemon implements AutoCloseable {
     private final DesiredStateStore store;
     private final Kvm kvm;
     private final Optional<VmPool> pool;
+    private final Optional<ConsoleFileWriter> consoleFiles;
     private final ServerBinding binding;
     private final String metricsUrl;
     private final HostFiles files;
     private boolean closed;
 
     private Daemon(ServeSettings settings, ActorSystem<DaemonGuardian.Command> system, DesiredStateStore store, Kvm kvm,
-                   Optional<VmPool> pool, ServerBinding binding, String metricsUrl, HostFiles files) {
+                   Optional<VmPool> pool, Optional<ConsoleFileWriter> consoleFiles, ServerBinding binding, String metricsUrl,
+                   HostFiles files) {
         this.pool = pool;
+        this.consoleFiles = consoleFiles;
         this.files = files;
         this.settings = settings;
         this.system = system;
@@ -70,6 +75,7 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Config config) {
         ServeSettings serve = ServeSettings.fromConfig(config);
         FleetSettings fleetSettings = FleetSettings.fromConfig(config);
+        HostMemorySettings hostMemory = HostMemorySettings.fromConfig(config);
         ApiSettings api = withProbeRoot(ApiSettings.fromConfig(config));
         KvmAvailability kvmState = Kvm.availability();
         if (!kvmState.usable()) {
@@ -80,12 +86,17 @@ public final class Daemon implements AutoCloseable {
         String metricsUrl = "http://" + config.getString("kamon.prometheus.embedded-server.hostname") + ":"
                 + config.getInt("kamon.prometheus.embedded-server.port")
                 + config.getString("kamon.prometheus.embedded-server.metrics-path");
+        serve.oomScoreAdj().ifPresent(Daemon::lowerOomScore);
         List<AutoCloseable> opened = new ArrayList<>();
         opened.add(Daemon::stopKamon);
         try {
-            if (serve.consoleDir().isPresent()) createDirectories(serve.consoleDir().get());
             HostFiles files = hostFiles(api);
             opened.add(0, files);
+            Optional<ConsoleFileWriter> consoleFiles = serve.consoleFilesDir().map(dir -> {
+                createDirectories(dir);
+                return new ConsoleFileWriter(dir, serve.consoleLimits(), System::nanoTime);
+            });
+            consoleFiles.ifPresent(w -> opened.add(0, w));   // closed after the VMs (added later, closed first)
             DesiredStateStore store = DesiredStateStore.open(serve.database());
             opened.add(0, store);
             Kvm kvm = Kvm.open();
@@ -93,15 +104,15 @@ public final class Daemon implements AutoCloseable {
             Optional<VmPool> pool = serve.vmPool().enabled() ? Optional.of(VmPool.start(kvm, serve.vmPool())) : Optional.empty();
             pool.ifPresent(p -> opened.add(0, p::close));
             CompletableFuture<DaemonGuardian.Started> started = new CompletableFuture<>();
-            ActorSystem<DaemonGuardian.Command> system = ActorSystem.create(DaemonGuardian.create(fleetSettings, serve, store,
-                    kvm, pool, files, api.askTimeout().multipliedBy(3), started), "flotilla", config);
+            ActorSystem<DaemonGuardian.Command> system = ActorSystem.create(DaemonGuardian.create(fleetSettings, hostMemory,
+                    serve, store, kvm, pool, consoleFiles, files, api.askTimeout().multipliedBy(3), started), "flotilla", config);
             opened.add(0, () -> {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             });
             ActorRef<dev.flotilla.fleet.FleetProtocol.Command> front = started.get(30, TimeUnit.SECONDS).front();
             ServerBinding binding = ApiServer.start(system, front, api).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(serve, system, store, kvm, pool, binding, metricsUrl, files);
+            Daemon d = new Daemon(serve, system, store, kvm, pool, consoleFiles, binding, metricsUrl, files);
             LOG.atInfo().addKeyValue("api", d.apiUrl()).addKeyValue("metrics", metricsUrl)
                     .addKeyValue("state_dir", serve.stateDir().toString()).addKeyValue("host", serve.hostName())
                     .log("flotilla daemon ready: API {}, OpenAPI {}/openapi.yaml, Prometheus {}, desired state in {}",
@@ -124,12 +135,26 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /** What the console file writer did (empty with console-files off): for tests and status. */
+    public Optional<ConsoleFileWriter.Stats> consoleFileStats() {
+        return consoleFiles.map(ConsoleFileWriter::stats);
+    }
+
+    private static void lowerOomScore(int value) {
+        OomScoreAdjustment.Outcome o = OomScoreAdjustment.apply(OomScoreAdjustment.SELF, value);
+        if (o.applied()) {
+            LOG.atInfo().addKeyValue("oom_score_adj", o.effective()).log("{}: a host OOM picks other processes first", o.detail());
+        } else {
+            LOG.atWarn().addKeyValue("oom_score_adj", o.effective()).addKeyValue("requested", value).log(o.detail());
+        }
+    }
+
     private static void createDirectories(Path dir) {
         try {
             java.nio.file.Files.createDirectories(dir);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create " + dir + " (" + e + "): set flotilla.serve.state-dir or "
-                    + "$FLOTILLA_STATE to a writable directory", e);
+                    + "$FLOTILLA_STATE (and flotilla.serve.console-dir) to a writable directory", e);
         }
     }
 
@@ -201,6 +226,7 @@ public final class Daemon implements AutoCloseable {
             LOG.warn("the actor system did not terminate in time: {}", e.toString());
         }
         store.close();
+        consoleFiles.ifPresent(ConsoleFileWriter::close);   // the VMs' consoles are closed: write their last bytes
         pool.ifPresent(VmPool::close);   // before the Kvm: ready VMs hold VM fds
         kvm.close();
         files.close();

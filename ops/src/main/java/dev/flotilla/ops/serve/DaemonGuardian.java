@@ -8,7 +8,11 @@ import dev.flotilla.fleet.Fleet;
 import dev.flotilla.fleet.FleetProtocol;
 import dev.flotilla.fleet.FleetSettings;
 import dev.flotilla.fleet.host.HostAgent;
+import dev.flotilla.fleet.host.HostMemorySettings;
 import dev.flotilla.fleet.host.HostResources;
+import dev.flotilla.fleet.host.MemoryPressure;
+import dev.flotilla.ops.metrics.ConsoleInstruments;
+import dev.flotilla.vm.console.ConsoleFileWriter;
 import dev.flotilla.fleet.host.KvmVmLauncher;
 import dev.flotilla.fleet.store.DesiredStateStore;
 import dev.flotilla.kvm.Kvm;
@@ -36,16 +40,23 @@ final class DaemonGuardian {
 
     private DaemonGuardian() {}
 
-    static Behavior<Command> create(FleetSettings fleetSettings, ServeSettings serve, DesiredStateStore store, Kvm kvm,
-                                    java.util.Optional<dev.flotilla.vm.pool.VmPool> pool, dev.flotilla.kvm.hostfs.HostFiles files,
+    static Behavior<Command> create(FleetSettings fleetSettings, HostMemorySettings hostMemory, ServeSettings serve,
+                                    DesiredStateStore store, Kvm kvm, java.util.Optional<dev.flotilla.vm.pool.VmPool> pool,
+                                    java.util.Optional<ConsoleFileWriter> consoleFiles, dev.flotilla.kvm.hostfs.HostFiles files,
                                     Duration relayTimeout, CompletableFuture<Started> started) {
         return Behaviors.setup(ctx -> {
             ActorRef<FleetProtocol.Command> fleet = ctx.spawn(Fleet.create(fleetSettings, store), "fleet");
             ActorRef<VmMetricsCollector.Command> collector = ctx.spawn(VmMetricsCollector.create(fleet,
                     serve.pollInterval(), serve.firecrackerFlushInterval(), files), "metrics");
             ActorRef<HostAgent.Command> host = ctx.spawn(HostAgent.create(serve.hostName(), HostResources.detect(),
-                    fleetSettings.overCommit(), new ObservedVmLauncher(new KvmVmLauncher(kvm, serve.consoleDir(), pool, files), collector),
+                    fleetSettings.overCommit(), hostMemory, MemoryPressure::readHost,
+                    new ObservedVmLauncher(new KvmVmLauncher(kvm, consoleFiles, pool, files), collector),
                     fleet), "host-" + serve.hostName().replaceAll("[^A-Za-z0-9_-]", "_"));
+            consoleFiles.ifPresent(w -> {
+                ConsoleInstruments instruments = new ConsoleInstruments();   // reads counters only: cheap on the dispatcher
+                ctx.getSystem().scheduler().scheduleWithFixedDelay(serve.pollInterval(), serve.pollInterval(),
+                        () -> instruments.update(w.stats()), ctx.getExecutionContext());
+            });
             ActorRef<FleetProtocol.Command> front = ctx.spawn(FleetFront.create(fleet, collector, relayTimeout), "front");
             started.complete(new Started(front));
             return Behaviors.receive(Command.class)

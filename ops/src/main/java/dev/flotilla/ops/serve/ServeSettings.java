@@ -7,32 +7,38 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import dev.flotilla.vm.console.ConsoleFileLimits;
 
 /**
  * The daemon's own settings ({@code flotilla.serve} and {@code flotilla.metrics}).
  *
- * @param stateDir                 holds {@code flotilla.db} (the desired state) and {@code consoles/}
+ * @param stateDir                 holds {@code flotilla.db} (the desired state)
  * @param hostName                 this host in GET /hosts and in metric tags
- * @param consoleFiles             whether each VM's console is appended to {@code consoles/<id>.log}
+ * @param consoleFiles             whether each VM's console is also written to {@code <consoleDir>/<id>.log}
+ * @param consoleDir               where console files go: apart from the database, ideally on another filesystem
+ * @param consoleLimits            each console's size cap (with rotation) and the free-space floor
+ * @param oomScoreAdj              written to /proc/self/oom_score_adj at start, or empty to leave it as inherited
  * @param shutdownTimeout          the bound on an orderly stop (SIGTERM)
  * @param pollInterval             how often per-VM counters and fleet gauges are read into Kamon
  * @param firecrackerFlushInterval how often each VM's Firecracker-style metrics line is appended to its metrics_path
  * @param vmPool                   pre-created VMs kept ready per memory size ("128=4"; "" = off)
  */
-public record ServeSettings(Path stateDir, String hostName, boolean consoleFiles, Duration shutdownTimeout,
+public record ServeSettings(Path stateDir, String hostName, boolean consoleFiles, Path consoleDir,
+                            ConsoleFileLimits consoleLimits, OptionalInt oomScoreAdj, Duration shutdownTimeout,
                             Duration pollInterval, Duration firecrackerFlushInterval,
                             dev.flotilla.vm.pool.VmPoolConfig vmPool) {
-
-    public ServeSettings(Path stateDir, String hostName, boolean consoleFiles, Duration shutdownTimeout,
-                         Duration pollInterval, Duration firecrackerFlushInterval) {
-        this(stateDir, hostName, consoleFiles, shutdownTimeout, pollInterval, firecrackerFlushInterval,
-                dev.flotilla.vm.pool.VmPoolConfig.parse(""));
-    }
 
     public ServeSettings {
         if (vmPool == null) vmPool = dev.flotilla.vm.pool.VmPoolConfig.parse("");
         if (!stateDir.isAbsolute()) stateDir = stateDir.toAbsolutePath();
+        if (consoleDir == null) consoleDir = stateDir.resolve("consoles");
+        if (!consoleDir.isAbsolute()) consoleDir = consoleDir.toAbsolutePath();
         if (hostName == null || hostName.isBlank()) throw new IllegalArgumentException("flotilla.serve.host-name is empty");
+        if (oomScoreAdj.isPresent() && (oomScoreAdj.getAsInt() < -1000 || oomScoreAdj.getAsInt() > 1000)) {
+            throw new IllegalArgumentException("flotilla.serve.oom-score-adj must be within -1000..1000 (the kernel's "
+                    + "range), not " + oomScoreAdj.getAsInt());
+        }
         if (pollInterval.isZero() || pollInterval.isNegative()) {
             throw new IllegalArgumentException("flotilla.metrics.poll-interval must be positive");
         }
@@ -46,8 +52,24 @@ public record ServeSettings(Path stateDir, String hostName, boolean consoleFiles
         Config m = config.getConfig("flotilla.metrics");
         String dir = s.getString("state-dir");
         String host = s.getString("host-name");
-        return new ServeSettings(dir.isBlank() ? defaultStateDir(System.getenv(), System.getProperty("user.home")) : Path.of(dir),
-                host.isBlank() ? localHostName() : host, s.getBoolean("console-files"), s.getDuration("shutdown-timeout"),
+        String consoles = s.getString("console-dir");
+        String oom = s.getString("oom-score-adj").trim();
+        ConsoleFileLimits limits;
+        try {
+            limits = new ConsoleFileLimits(s.getBytes("console-max-size"), s.getBytes("console-min-free"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("flotilla.serve.console-max-size / console-min-free: " + e.getMessage(), e);
+        }
+        OptionalInt oomScoreAdj;
+        try {
+            oomScoreAdj = oom.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(oom));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("flotilla.serve.oom-score-adj must be an integer within -1000..1000, "
+                    + "or \"\" to leave it alone, not '" + oom + "'", e);
+        }
+        Path stateDir = dir.isBlank() ? defaultStateDir(System.getenv(), System.getProperty("user.home")) : Path.of(dir);
+        return new ServeSettings(stateDir, host.isBlank() ? localHostName() : host, s.getBoolean("console-files"),
+                consoles.isBlank() ? null : Path.of(consoles), limits, oomScoreAdj, s.getDuration("shutdown-timeout"),
                 m.getDuration("poll-interval"), m.getDuration("firecracker-flush-interval"),
                 dev.flotilla.vm.pool.VmPoolConfig.parse(s.getString("vm-pool")));
     }
@@ -56,8 +78,9 @@ public record ServeSettings(Path stateDir, String hostName, boolean consoleFiles
         return stateDir.resolve("flotilla.db");
     }
 
-    public Optional<Path> consoleDir() {
-        return consoleFiles ? Optional.of(stateDir.resolve("consoles")) : Optional.empty();
+    /** The console directory when console files are on. */
+    public Optional<Path> consoleFilesDir() {
+        return consoleFiles ? Optional.of(consoleDir) : Optional.empty();
     }
 
     /** $FLOTILLA_STATE, else $XDG_DATA_HOME/flotilla, else ~/.local/share/flotilla (the XDG data directory). */

@@ -2,7 +2,10 @@
  * {@code flotilla serve}: the daemon. {@link dev.flotilla.ops.serve.FlotillaConfig} layers the configuration
  * (system properties, the user's file, the embedded {@code flotilla.conf}, the modules' reference.conf);
  * {@link dev.flotilla.ops.serve.Daemon} starts Kamon before the ActorSystem (its instruments must exist before
- * anything records), opens the desired-state store in the state directory, spawns the
+ * anything records), writes its oom_score_adj ({@link dev.flotilla.ops.serve.OomScoreAdjustment}: every VM
+ * of the host is in this JVM, so the kernel should pick other processes first), starts the one console
+ * file writer (consoles in their own directory, capped, never on a guest's thread), opens the desired-state
+ * store in the state directory, spawns the
  * {@link dev.flotilla.ops.serve.DaemonGuardian} (fleet, one local host agent, metrics collector, the API's
  * front) and binds the API server.
  *

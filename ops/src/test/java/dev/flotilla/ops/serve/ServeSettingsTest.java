@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import dev.flotilla.vm.console.ConsoleFileLimits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +36,7 @@ class ServeSettingsTest {
         ServeSettings s = ServeSettings.fromConfig(c);
         assertEquals(Duration.ofSeconds(60), s.firecrackerFlushInterval(), "Firecracker flushes metrics every 60 s");
         assertEquals(s.stateDir().resolve("flotilla.db"), s.database());
-        assertEquals(Optional.of(s.stateDir().resolve("consoles")), s.consoleDir());
+        assertEquals(Optional.of(s.stateDir().resolve("consoles")), s.consoleFilesDir());
         assertEquals("127.0.0.1", c.getString("kamon.prometheus.embedded-server.hostname"), "the scrape endpoint has no token");
         assertEquals("127.0.0.1", ApiSettings.fromConfig(c).bindAddress());
         assertEquals(8080, ApiSettings.fromConfig(c).port());
@@ -60,6 +62,32 @@ class ServeSettingsTest {
         Files.writeString(broken, "flotilla { serve {");
         e = assertThrows(IllegalArgumentException.class, () -> FlotillaConfig.load(Optional.of(broken)));
         assertTrue(e.getMessage().contains(broken.toString()), e.getMessage());
+    }
+
+    @Test
+    void consolesHaveTheirOwnCappedDirectoryAndTheDaemonLowersItsOomScoreByDefault() {
+        ServeSettings s = ServeSettings.fromConfig(FlotillaConfig.withDefaults(ConfigFactory.parseString(
+                "flotilla.serve.state-dir = \"" + dir + "/st\"")));
+        assertEquals(dir.resolve("st/consoles"), s.consoleDir());
+        assertEquals(new ConsoleFileLimits(2L << 20, 512L << 20), s.consoleLimits());
+        assertEquals(OptionalInt.of(-500), s.oomScoreAdj());
+
+        ServeSettings moved = ServeSettings.fromConfig(FlotillaConfig.withDefaults(ConfigFactory.parseString(
+                "flotilla.serve { state-dir = \"" + dir + "/st\", console-dir = \"" + dir + "/cons\", console-max-size = 8MiB, "
+                        + "console-min-free = 0, oom-score-adj = \"\" }")));
+        assertEquals(dir.resolve("cons"), moved.consoleDir());
+        assertEquals(new ConsoleFileLimits(8L << 20, 0), moved.consoleLimits());
+        assertEquals(OptionalInt.empty(), moved.oomScoreAdj());
+    }
+
+    @Test
+    void aBadOomScoreOrConsoleSizeNamesItsKey() {
+        for (String bad : new String[] {"flotilla.serve.oom-score-adj = 2000", "flotilla.serve.oom-score-adj = lots",
+                "flotilla.serve.console-max-size = 1"}) {
+            Config c = FlotillaConfig.withDefaults(ConfigFactory.parseString(bad));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServeSettings.fromConfig(c));
+            assertTrue(e.getMessage().contains(bad.substring(0, bad.indexOf(' '))), e.getMessage());
+        }
     }
 
     @Test

@@ -13,6 +13,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -22,12 +25,13 @@ import org.slf4j.LoggerFactory;
  * One VM's console output: what the guest wrote to its serial port.
  *
  * <p>Keeps the most recent bytes in a fixed ring (older bytes are dropped and counted), optionally
- * appends everything to a file, and cuts the stream into lines for listeners and waiters.
+ * hands everything to a console file ({@link ConsoleFileWriter}: written on its own thread, size-capped
+ * and rotated), and cuts the stream into lines for listeners and waiters.
  *
  * <p>Threading: all methods are thread-safe (one monitor). Writes come from the device's thread,
- * normally a vCPU thread, so the write path never throws and never blocks on anything but the file
- * append: file errors are counted and logged once. Line listeners run on the writer's thread with
- * the monitor held, in output order: they must be quick and must not wait for another thread that
+ * normally a vCPU thread, so the write path never throws and never blocks on file I/O: bytes for the
+ * file are copied to the file writer, whose errors are counted there and logged rate-limited. Line
+ * listeners run on the guest's writing thread with the monitor held, in output order: they must be quick and must not wait for another thread that
  * uses this sink. {@link #awaitLine} futures are completed after the monitor is released, so their
  * dependent stages never run under it.
  */
@@ -40,6 +44,7 @@ public final class ConsoleSink implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleSink.class);
     private static final int FILE_BUFFER_BYTES = 8192;
+    private static final long FLUSH_WAIT_SECONDS = 10;
 
     private final byte[] ring;
     private long totalBytes;
@@ -50,11 +55,10 @@ public final class ConsoleSink implements AutoCloseable {
     private final List<Consumer<String>> lineListeners = new CopyOnWriteArrayList<>();
     private final List<LineWaiter> waiters = new ArrayList<>();
 
-    private final Path filePath;
-    private final FileChannel file;
+    private final ConsoleFileWriter.Stream file;
+    /** Set when this sink made its own writer ({@link #appendingTo}) and so closes it. */
+    private final ConsoleFileWriter ownWriter;
     private final ByteBuffer fileBuffer;
-    private long fileWriteFailures;
-    private String firstFileError;
     private boolean closed;
 
     private record LineWaiter(Predicate<String> predicate, CompletableFuture<String> future) {
@@ -62,38 +66,50 @@ public final class ConsoleSink implements AutoCloseable {
 
     /**
      * @param capacityBytes size of the in-memory ring, at least 1
-     * @param file          where to append the output as well, or null for memory only
-     * @throws UncheckedIOException if the file cannot be opened for append (names the path)
+     * @param file          a console file to hand the output to as well, or null for memory only
      */
-    public ConsoleSink(int capacityBytes, Path file) {
+    public ConsoleSink(int capacityBytes, ConsoleFileWriter.Stream file) {
+        this(capacityBytes, file, null);
+    }
+
+    private ConsoleSink(int capacityBytes, ConsoleFileWriter.Stream file, ConsoleFileWriter ownWriter) {
         if (capacityBytes < 1) {
             throw new IllegalArgumentException("ConsoleSink: capacity " + capacityBytes + " must be at least 1 byte");
         }
         this.ring = new byte[capacityBytes];
-        this.filePath = file;
-        if (file == null) {
-            this.file = null;
-            this.fileBuffer = null;
-        } else {
-            try {
-                this.file = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException("ConsoleSink: cannot open console file " + file
-                        + " for append (" + e + "); check that its directory exists and is writable", e);
-            }
-            this.fileBuffer = ByteBuffer.allocate(FILE_BUFFER_BYTES);
-        }
+        this.file = file;
+        this.ownWriter = ownWriter;
+        this.fileBuffer = file == null ? null : ByteBuffer.allocate(FILE_BUFFER_BYTES);
     }
 
     /** A sink with a {@link #DEFAULT_CAPACITY} ring and no file. */
     public static ConsoleSink inMemory() {
-        return new ConsoleSink(DEFAULT_CAPACITY, null);
+        return new ConsoleSink(DEFAULT_CAPACITY, null, null);
     }
 
-    /** A sink with a {@link #DEFAULT_CAPACITY} ring that also appends to {@code file}. */
+    /** A sink with a {@link #DEFAULT_CAPACITY} ring whose output also goes to {@code stream}'s file. */
+    public static ConsoleSink writingTo(ConsoleFileWriter.Stream stream) {
+        return new ConsoleSink(DEFAULT_CAPACITY, Objects.requireNonNull(stream, "stream"), null);
+    }
+
+    /**
+     * A sink with a {@link #DEFAULT_CAPACITY} ring that also appends everything to {@code file} (no size cap:
+     * a file the user named), through a writer thread of its own that {@link #close} ends.
+     *
+     * @throws UncheckedIOException if the file cannot be opened for append (names the path)
+     */
     public static ConsoleSink appendingTo(Path file) {
-        return new ConsoleSink(DEFAULT_CAPACITY, Objects.requireNonNull(file, "file"));
+        Objects.requireNonNull(file, "file");
+        try {
+            // opened once here so a bad path is the caller's error now, not a count in a log later
+            FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND).close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("ConsoleSink: cannot open console file " + file
+                    + " for append (" + e + "); check that its directory exists and is writable", e);
+        }
+        Path absolute = file.toAbsolutePath();
+        ConsoleFileWriter writer = new ConsoleFileWriter(absolute.getParent(), ConsoleFileLimits.UNLIMITED, System::nanoTime);
+        return new ConsoleSink(DEFAULT_CAPACITY, writer.open(absolute.getFileName().toString()), writer);
     }
 
     /** Takes one byte of guest output. Never throws. */
@@ -154,14 +170,14 @@ public final class ConsoleSink implements AutoCloseable {
         return Math.max(0, totalBytes - ring.length);
     }
 
-    /** How many appends to the file failed (0 without a file). */
-    public synchronized long fileWriteFailures() {
-        return fileWriteFailures;
+    /** How many opens, appends or rotations of the file failed so far (0 without a file). */
+    public long fileWriteFailures() {
+        return file == null ? 0 : file.errors();
     }
 
-    /** The first file append error, if any: for the VM's status and metrics. */
-    public synchronized Optional<String> firstFileError() {
-        return Optional.ofNullable(firstFileError);
+    /** The first file error, if any: for the VM's status and metrics. */
+    public Optional<String> firstFileError() {
+        return file == null ? Optional.empty() : file.firstError();
     }
 
     /**
@@ -203,26 +219,41 @@ public final class ConsoleSink implements AutoCloseable {
         return future;
     }
 
-    /** Pushes buffered file output (including a partial last line) to the file. */
-    public synchronized void flush() {
-        flushFile();
+    /**
+     * Pushes buffered file output (including a partial last line) to the file and waits, a few seconds at
+     * most, until the writer has written it. Blocks: not for a vCPU thread.
+     */
+    public void flush() {
+        CompletableFuture<Void> written;
+        synchronized (this) {
+            flushFile();
+            if (file == null) return;
+            written = file.flushed();
+        }
+        try {
+            written.get(FLUSH_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("console file {} not written within {} s; its writer is behind", file.file(), FLUSH_WAIT_SECONDS);
+        }
     }
 
-    /** Flushes and closes the file; later writes are ignored. Waiters stay pending. */
+    /**
+     * Hands buffered output to the file and closes it once written (without waiting, unless this sink made
+     * its own writer); later writes are ignored. Waiters stay pending.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        flushFile();
-        closed = true;
-        if (file != null) {
-            try {
-                file.close();
-            } catch (IOException e) {
-                recordFileFailure(e);
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
             }
+            flushFile();
+            closed = true;
+            if (file != null) file.close();
         }
+        if (ownWriter != null) ownWriter.close();
     }
 
     private synchronized void forget(LineWaiter waiter) {
@@ -318,28 +349,12 @@ public final class ConsoleSink implements AutoCloseable {
         return lines;
     }
 
+    /** Copies the buffered bytes to the file's writer: no I/O on this (the guest's) thread. */
     private void flushFile() {
         if (file == null || closed || fileBuffer.position() == 0) {
             return;
         }
-        fileBuffer.flip();
-        try {
-            while (fileBuffer.hasRemaining()) {
-                file.write(fileBuffer);
-            }
-        } catch (IOException e) {
-            recordFileFailure(e);
-        } finally {
-            fileBuffer.clear();
-        }
-    }
-
-    private void recordFileFailure(IOException e) {
-        fileWriteFailures++;
-        if (firstFileError == null) {
-            firstFileError = "append to console file " + filePath + " failed: " + e;
-            LOG.warn("{}; console output is still kept in memory, further file errors are only counted",
-                    firstFileError);
-        }
+        file.offer(fileBuffer.array(), 0, fileBuffer.position());
+        fileBuffer.clear();
     }
 }
