@@ -39,8 +39,9 @@ class DesiredStateStoreTest {
         }
         try (DesiredStateStore s = DesiredStateStore.open(file)) {
             LoadedState loaded = await(s.loadAll());
-            assertEquals(List.of(new StoredVm(full, true, true), new StoredVm(VmDefinition.empty("c"), false, true)),
-                    loaded.vms());
+            assertEquals(List.of(full, VmDefinition.empty("c")), loaded.vms().stream().map(StoredVm::definition).toList());
+            assertEquals(List.of(true, false), loaded.vms().stream().map(StoredVm::shouldRun).toList());
+            assertEquals(List.of(true, true), loaded.vms().stream().map(StoredVm::started).toList());
             assertTrue(loaded.unreadable().isEmpty());
         }
     }
@@ -106,7 +107,8 @@ class DesiredStateStoreTest {
             await(s.put(VmDefinition.empty("good"), true));
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO vm_definition VALUES ('bad', 1, '{not json', 1, 1, 0)");
+            st.execute("INSERT INTO vm_definition (id, format, definition, should_run, started, updated_at_ms) "
+                    + "VALUES ('bad', 1, '{not json', 1, 1, 0)");
         }
         try (DesiredStateStore s = DesiredStateStore.open(file)) {
             LoadedState loaded = await(s.loadAll());
