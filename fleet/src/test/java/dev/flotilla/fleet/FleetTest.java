@@ -74,7 +74,7 @@ class FleetTest {
             StoredVm row = stored(h.store).get(0);
             assertEquals(vm("a"), row.definition());
             assertTrue(row.shouldRun() && row.started(), row::toString);
-            assertEquals(Kind.CONFLICT, refusal(h.create(vm("a"))).kind());
+            assertEquals(Kind.CONFLICT, refusal(h.create(vm("a", 2, 128, RestartPolicy.NEVER, Map.of()))).kind());
             assertEquals(1, h.launcher.spawnCount("a"));
         }
     }
