@@ -66,6 +66,12 @@ public final class Daemon implements AutoCloseable {
         ServeSettings serve = ServeSettings.fromConfig(config);
         FleetSettings fleetSettings = FleetSettings.fromConfig(config);
         ApiSettings api = withProbeRoot(ApiSettings.fromConfig(config));
+        if (fleetSettings.answerStartWithin().compareTo(api.askTimeout()) >= 0) {
+            // else a VM being created could be answered 503 while the fleet still holds its answer
+            throw new IllegalStateException("flotilla.fleet.answer-start-within (" + fleetSettings.answerStartWithin().toMillis()
+                    + " ms) must be shorter than flotilla.api.ask-timeout (" + api.askTimeout().toMillis() + " ms): lower the "
+                    + "first or raise the second");
+        }
         KvmAvailability kvmState = Kvm.availability();
         if (!kvmState.usable()) {
             throw new IllegalStateException("flotilla serve needs a usable /dev/kvm: " + kvmState.describe());
