@@ -78,10 +78,9 @@ class DaemonKillRecoveryIT {
         String token = UUID.randomUUID().toString();
         String tap = TestNetns.randomName("fltk");
         try (TestNetns ns = TestNetns.create()) {
-            // the API's link-local address, on a link of its own (the TAP comes and goes with the daemon)
-            TestNetns.run("ip", "-n", ns.name, "link", "add", "fltapi", "type", "dummy");
-            TestNetns.run("ip", "-n", ns.name, "addr", "add", ns.hostIp() + "/16", "dev", "fltapi");
-            TestNetns.run("ip", "-n", ns.name, "link", "set", "fltapi", "up");
+            // the API's link-local address, on the namespace's own loopback (the TAP comes and goes with the daemon)
+            TestNetns.run("ip", "-n", ns.name, "addr", "add", ns.hostIp() + "/32", "dev", "lo");
+            TestNetns.run("ip", "-n", ns.name, "link", "set", "lo", "up");
             String extra = String.join("\n",
                     "flotilla.api.bind-address = \"" + ns.hostIp() + "\"",
                     "flotilla.api.bearer-token = \"" + token + "\"",
@@ -103,7 +102,7 @@ class DaemonKillRecoveryIT {
                 NetnsApi api = new NetnsApi(ns, first.apiUrl().toString(), token, dir);
                 Reply created = api.call("POST", "/vms", body);
                 assertTrue(created.status() == 201 || created.status() == 202, created::toString);
-                JsonNode vm = awaitRunning(api);
+                JsonNode vm = awaitRunning(api, first);
                 createdAt = vm.get("created_at").asText();
                 assertTapIn(ns, tap);
                 assertTrue(openFiles(first.pid()).contains(disk), "the daemon has the drive open");
@@ -121,7 +120,7 @@ class DaemonKillRecoveryIT {
 
             try (DaemonProcess second = DaemonProcess.start(dir, extra, inNamespace)) {
                 NetnsApi api = new NetnsApi(ns, second.apiUrl().toString(), token, dir);
-                JsonNode vm = awaitRunning(api);
+                JsonNode vm = awaitRunning(api, second);
                 assertEquals(createdAt, vm.get("created_at").asText(), "its creation time is kept");
                 JsonNode nic = vm.get("config").get("network-interfaces").get(0);
                 assertEquals(tap, nic.get("host_dev_name").asText());
@@ -140,11 +139,24 @@ class DaemonKillRecoveryIT {
         }
     }
 
-    private static JsonNode awaitRunning(NetnsApi api) throws Exception {
+    private static JsonNode awaitRunning(NetnsApi api, DaemonProcess d) throws Exception {
         JsonNode[] seen = new JsonNode[1];
+        Reply[] last = new Reply[1];
+        try {
+            awaitRunning(api, seen, last);
+        } catch (AssertionError e) {
+            String log = d.logText();
+            throw new AssertionError(e.getMessage() + "; last GET /vms/keeper/status: " + last[0] + "; daemon log ends:\n"
+                    + log.substring(Math.max(0, log.length() - 6000)), e);
+        }
+        return seen[0];
+    }
+
+    private static void awaitRunning(NetnsApi api, JsonNode[] seen, Reply[] last) throws Exception {
         DaemonProcess.await("VM keeper running and booted", Duration.ofSeconds(90), () -> {
             try {
-                Reply r = api.call("GET", "/vms/keeper", null);
+                Reply r = api.call("GET", "/vms/keeper/status", null);
+                last[0] = r;
                 if (r.status() != 200) return false;
                 seen[0] = r.json();
                 return "running".equals(seen[0].get("state").asText()) && seen[0].get("boot_ms").asDouble() > 0;
@@ -155,7 +167,6 @@ class DaemonKillRecoveryIT {
                 return false;
             }
         });
-        return seen[0];
     }
 
     private static void assertTapIn(TestNetns ns, String tap) {
