@@ -125,6 +125,12 @@ final class VmReconfiguration {
             return Behaviors.same();
         }
         if (e.isEmpty()) return FleetRefusals.refuse(m.replyTo(), FleetRefusals.notFound(m.id()));
+        if (e.get().deleting) {
+            // saving it now would write the row of a deleted VM back into the store
+            FleetRefusals.refuse(m.replyTo(), FleetRefusals.exists(e.get()));
+            next(m.id());
+            return Behaviors.same();
+        }
         e.get().definition = m.changed();
         persist(e.get(), m.changed(), m.replyTo());
         return Behaviors.same();

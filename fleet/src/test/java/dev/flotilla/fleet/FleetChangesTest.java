@@ -84,4 +84,38 @@ class FleetChangesTest {
             assertEquals(List.of("a", "b"), updated);
         }
     }
+
+    @Test
+    void changesWaitingBehindOneInFlightAreBoundedAndAnsweredWhenTheVmIsDeleted() throws Exception {
+        try (FleetHarness h = new FleetHarness(kit, dir.resolve("queue.db"), SETTINGS, System::nanoTime)) {
+            h.addHost("h1", 4, 4096);
+            VmDefinition d = vm("busy").withDevices(new VmDevices(List.of(drive("a", 0)), List.of(),
+                    Optional.empty(), Optional.empty(), Optional.empty()));
+            assertTrue(h.create(d).isSuccess());
+            h.launcher.holdDeviceUpdates = true;
+            TestProbe<StatusReply<VmView>> waiting = kit.createTestProbe();
+            for (int i = 0; i <= VmReconfiguration.MAX_QUEUED_CHANGES; i++) {   // one in flight, the rest queued
+                h.fleet.tell(new FleetProtocol.Configure("busy", new ConfigChange.PatchDrive(drive("a", 10 + i)), waiting.getRef()));
+            }
+            FleetException full = FleetHarness.refusal(h.configure("busy", new ConfigChange.PatchDrive(drive("a", 1))));
+            assertEquals(FleetException.Kind.RATE_LIMITED, full.kind());
+            assertTrue(full.getMessage().contains("configuration changes waiting"), full.getMessage());
+            assertEquals(1, h.launcher.deviceUpdates.size(), "one change at a time reaches the device");
+
+            TestProbe<StatusReply<Done>> deleted = kit.createTestProbe();
+            h.fleet.tell(new FleetProtocol.DeleteVm("busy", deleted.getRef()));
+            for (int i = 0; i < VmReconfiguration.MAX_QUEUED_CHANGES; i++) {
+                FleetException gone = FleetHarness.refusal(waiting.receiveMessage(FleetHarness.WAIT));
+                assertEquals(FleetException.Kind.CONFLICT, gone.kind(), gone::getMessage);
+            }
+            ActorRef<StatusReply<Done>> held;
+            while ((held = h.launcher.heldDeviceUpdates.poll()) != null) held.tell(StatusReply.ack());
+            FleetException late = FleetHarness.refusal(waiting.receiveMessage(FleetHarness.WAIT));
+            // the one in flight is answered too (being deleted, or deleted already), and not saved
+            assertTrue(late.kind() == FleetException.Kind.CONFLICT || late.kind() == FleetException.Kind.NOT_FOUND, late::getMessage);
+            assertTrue(deleted.receiveMessage(FleetHarness.WAIT).isSuccess());
+            assertTrue(h.store.loadAll().toCompletableFuture().get(10, TimeUnit.SECONDS).vms().isEmpty(),
+                    "no change of a deleted VM writes its row back");
+        }
+    }
 }
