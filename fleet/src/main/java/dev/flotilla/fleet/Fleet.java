@@ -209,6 +209,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         e.awaitingRunning.add(r -> replyTo.tell(r.isSuccess()
                 ? StatusReply.success(new FleetProtocol.CreateAnswer(r.getValue(), false)) : StatusReply.error(r.getError())));
         registry.add(e);
+        e.startCountedByCreation = true;
         StoredVm.Creation creation = new StoredVm.Creation(fingerprint, m.idempotencyKey());
         registry.creations.remember(e, creation);
         getContext().pipeToSelf(store.create(d, e.createdAt, creation), (ok, err) -> new StartPersisted(d.id(), true, err));
@@ -351,8 +352,15 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         e.vm = null;
         e.runStartedNanos = nanoClock.getAsLong();
         // the start is counted durably before it begins: a start that takes the daemon down is not retried forever
-        e.startPending = true;
         e.startUnsettled = true;
+        if (e.startCountedByCreation) {
+            // the creation's row already counts its first start: no second write before the boot
+            e.startCountedByCreation = false;
+            host.get().agent.tell(new HostAgent.StartVm(e.id(), e.run, spec));
+            events.publish(e);
+            return;
+        }
+        e.startPending = true;
         String id = e.id();
         long run = e.run;
         getContext().pipeToSelf(store.startBegun(id, e.restarts), (ok, err) -> new StartBegun(id, run, spec, err));

@@ -44,6 +44,8 @@ final class VmEntry {
     boolean startPending;
     /** The store counts the current run's start as begun and not settled (neither running nor ended yet). */
     boolean startUnsettled;
+    /** The store row written by the creation counts the first start already (the create is its start). */
+    boolean startCountedByCreation;
 
     /** The POST /vms that created it (for idempotent repeats), if it was created that way. */
     Optional<StoredVm.Creation> creation = Optional.empty();

@@ -131,8 +131,9 @@ public final class DesiredStateStore implements AutoCloseable {
     }
 
     /**
-     * The row of a VM created by POST /vms (should run, started), remembering its creation request so that a
-     * repeat of it is recognised, also after a restart; completes when durable.
+     * The row of a VM created by POST /vms (should run, started, its first start counted as begun — see
+     * {@link #startBegun}), remembering its creation request so that a repeat of it is recognised, also after a
+     * restart; completes when durable.
      */
     public CompletionStage<Void> create(VmDefinition definition, Instant createdAt, StoredVm.Creation creation) {
         String json = codec.encode(definition);
@@ -218,10 +219,10 @@ public final class DesiredStateStore implements AutoCloseable {
                 + "updated_at_ms = excluded.updated_at_ms");
              PreparedStatement create = connection.prepareStatement("INSERT INTO vm_definition"
                 + "(id, format, definition, should_run, started, updated_at_ms, created_at_ms, restarts, interrupted_starts, "
-                + "failure, create_fingerprint, idempotency_key) VALUES (?, ?, ?, 1, 1, ?, ?, 0, 0, NULL, ?, ?) "
+                + "failure, create_fingerprint, idempotency_key) VALUES (?, ?, ?, 1, 1, ?, ?, 0, 1, NULL, ?, ?) "
                 + "ON CONFLICT(id) DO UPDATE SET format = excluded.format, definition = excluded.definition, "
                 + "should_run = 1, started = 1, updated_at_ms = excluded.updated_at_ms, "
-                + "created_at_ms = excluded.created_at_ms, restarts = 0, interrupted_starts = 0, failure = NULL, "
+                + "created_at_ms = excluded.created_at_ms, restarts = 0, interrupted_starts = 1, failure = NULL, "
                 + "create_fingerprint = excluded.create_fingerprint, idempotency_key = excluded.idempotency_key");
              PreparedStatement setRun = connection.prepareStatement("UPDATE vm_definition SET should_run = ?, "
                      + "started = CASE WHEN ? = 1 THEN 1 ELSE started END, failure = ?, updated_at_ms = ? WHERE id = ?");
