@@ -1,10 +1,15 @@
 package dev.flotilla.api;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.flotilla.kvm.hostfs.HostRoot;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,12 +22,13 @@ import java.util.Optional;
  * @param bearerToken    required as {@code Authorization: Bearer <token>} on every request when present;
  *                       mandatory for any non-loopback bind, because the API can read and write host files
  * @param maxEntityBytes largest request body accepted (413 above it)
- * @param allowedRoots   directories every host path in a request body must resolve under
+ * @param roots          directories every host path in a request body must resolve under, with what each allows
+ *                       (symlinks beneath it, block devices as drives); the daemon opens every file beneath them
  * @param askTimeout     how long a request waits for the fleet before a 503
  * @param maxEventStreams how many SSE clients may be connected at once (503 above it)
  */
 public record ApiSettings(String bindAddress, int port, Optional<String> bearerToken, int maxEntityBytes,
-                          List<Path> allowedRoots, Duration askTimeout, int maxEventStreams) {
+                          List<HostRoot> roots, Duration askTimeout, int maxEventStreams) {
 
     public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -52,13 +58,10 @@ public record ApiSettings(String bindAddress, int port, Optional<String> bearerT
         if (maxEntityBytes < 1024 || maxEntityBytes > 16 * 1024 * 1024) {
             throw new IllegalArgumentException("max entity size " + maxEntityBytes + " bytes is out of range: use 1 KiB to 16 MiB");
         }
-        if (allowedRoots == null || allowedRoots.isEmpty()) {
+        if (roots == null || roots.isEmpty()) {
             throw new IllegalArgumentException("no allowed roots for host paths: give at least one directory kernels, drives and sockets may live under");
         }
-        for (Path r : allowedRoots) {
-            if (!r.isAbsolute()) throw new IllegalArgumentException("allowed root '" + r + "' is relative: give an absolute directory");
-        }
-        allowedRoots = List.copyOf(allowedRoots);
+        roots = List.copyOf(roots);
         if (askTimeout == null || askTimeout.isNegative() || askTimeout.isZero()) askTimeout = DEFAULT_ASK_TIMEOUT;
         if (maxEventStreams < 1) throw new IllegalArgumentException("max event streams must be at least 1");
     }
@@ -72,14 +75,47 @@ public record ApiSettings(String bindAddress, int port, Optional<String> bearerT
         Config c = config.getConfig("flotilla.api");
         String token = c.getString("bearer-token");
         long entity = c.getBytes("max-entity-size");
-        List<Path> roots = c.getStringList("allowed-roots").stream().map(Path::of).toList();
         try {
+            List<HostRoot> roots = roots(c.getList("allowed-roots"));
             return new ApiSettings(c.getString("bind-address"), c.getInt("port"), token.isEmpty() ? Optional.empty() : Optional.of(token),
                     (int) Math.min(Integer.MAX_VALUE, entity), roots.isEmpty() ? defaultRoots() : roots,
                     c.getDuration("ask-timeout"), c.getInt("max-event-streams"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("flotilla.api: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code allowed-roots} entries: a directory as a string (no symlinks, no block devices), or
+     * {@code { path = "/srv/images", symlinks = true, block-devices = true }}.
+     */
+    private static List<HostRoot> roots(List<? extends ConfigValue> values) {
+        List<HostRoot> roots = new ArrayList<>();
+        for (ConfigValue v : values) {
+            if (v.valueType() == ConfigValueType.STRING) {
+                roots.add(HostRoot.of(relativeRefused(String.valueOf(v.unwrapped()))));
+            } else if (v.valueType() == ConfigValueType.OBJECT) {
+                Config o = ((ConfigObject) v).toConfig();
+                if (!o.hasPath("path")) throw new IllegalArgumentException("allowed-roots entry " + v.render() + " has no path");
+                roots.add(new HostRoot(relativeRefused(o.getString("path")), o.hasPath("symlinks") && o.getBoolean("symlinks"),
+                        o.hasPath("block-devices") && o.getBoolean("block-devices")));
+            } else {
+                throw new IllegalArgumentException("allowed-roots entry " + v.render() + " is neither a directory nor"
+                        + " { path = ..., symlinks = ..., block-devices = ... }");
+            }
+        }
+        return roots;
+    }
+
+    private static Path relativeRefused(String dir) {
+        Path p = Path.of(dir);
+        if (!p.isAbsolute()) throw new IllegalArgumentException("allowed root '" + dir + "' is relative: give an absolute directory");
+        return p;
+    }
+
+    /** The roots' directories. */
+    public List<Path> allowedRoots() {
+        return roots.stream().map(HostRoot::path).toList();
     }
 
     /** Loopback, port 8080, no token, 64 KiB bodies, {@link #defaultRoots()}. */
@@ -90,41 +126,54 @@ public record ApiSettings(String bindAddress, int port, Optional<String> bearerT
 
     /**
      * Flotilla's cache directory ({@code $XDG_CACHE_HOME/flotilla}, else {@code ~/.cache/flotilla}: kernels, initrds,
-     * the probe guest) and {@code /tmp/flotilla} (drives, vsock sockets, logs and metrics of throwaway VMs).
-     * Not all of /tmp: it is writable by every user, so a VM's config could otherwise name another user's files.
+     * the probe guest, drives) and, when the session has one, {@code $XDG_RUNTIME_DIR/flotilla} (vsock sockets,
+     * metrics of throwaway VMs). The daemon creates them 0700 and refuses them if another user owns them.
+     * No default in /tmp: any local user can create {@code /tmp/flotilla} before the daemon does, and own it or
+     * squat it; the per-user directories cannot be taken that way.
      */
-    public static List<Path> defaultRoots() {
+    public static List<HostRoot> defaultRoots() {
         return defaultRoots(System.getenv(), System.getProperty("user.home"));
     }
 
-    static List<Path> defaultRoots(Map<String, String> env, String home) {
+    static List<HostRoot> defaultRoots(Map<String, String> env, String home) {
         String xdg = env.get("XDG_CACHE_HOME");
         Path cache = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute() ? Path.of(xdg) : Path.of(home, ".cache");
-        return List.of(cache.resolve("flotilla"), Path.of("/tmp/flotilla"));
+        List<HostRoot> roots = new ArrayList<>(List.of(HostRoot.of(cache.resolve("flotilla"))));
+        String runtime = env.get("XDG_RUNTIME_DIR");
+        if (runtime != null && !runtime.isBlank() && Path.of(runtime).isAbsolute()) roots.add(HostRoot.of(Path.of(runtime, "flotilla")));
+        return List.copyOf(roots);
     }
 
     public ApiSettings withBind(String address, int p) {
-        return new ApiSettings(address, p, bearerToken, maxEntityBytes, allowedRoots, askTimeout, maxEventStreams);
+        return new ApiSettings(address, p, bearerToken, maxEntityBytes, roots, askTimeout, maxEventStreams);
     }
 
     public ApiSettings withBearerToken(String token) {
-        return new ApiSettings(bindAddress, port, Optional.of(token), maxEntityBytes, allowedRoots, askTimeout, maxEventStreams);
+        return new ApiSettings(bindAddress, port, Optional.of(token), maxEntityBytes, roots, askTimeout, maxEventStreams);
     }
 
     public ApiSettings withMaxEntityBytes(int bytes) {
-        return new ApiSettings(bindAddress, port, bearerToken, bytes, allowedRoots, askTimeout, maxEventStreams);
+        return new ApiSettings(bindAddress, port, bearerToken, bytes, roots, askTimeout, maxEventStreams);
     }
 
-    public ApiSettings withAllowedRoots(List<Path> roots) {
-        return new ApiSettings(bindAddress, port, bearerToken, maxEntityBytes, roots, askTimeout, maxEventStreams);
+    /** Roots with the safe defaults (no symlinks, no block devices). */
+    public ApiSettings withAllowedRoots(List<Path> dirs) {
+        for (Path r : dirs) {
+            if (!r.isAbsolute()) throw new IllegalArgumentException("allowed root '" + r + "' is relative: give an absolute directory");
+        }
+        return withRoots(dirs.stream().map(HostRoot::of).toList());
+    }
+
+    public ApiSettings withRoots(List<HostRoot> r) {
+        return new ApiSettings(bindAddress, port, bearerToken, maxEntityBytes, r, askTimeout, maxEventStreams);
     }
 
     public ApiSettings withAskTimeout(Duration timeout) {
-        return new ApiSettings(bindAddress, port, bearerToken, maxEntityBytes, allowedRoots, timeout, maxEventStreams);
+        return new ApiSettings(bindAddress, port, bearerToken, maxEntityBytes, roots, timeout, maxEventStreams);
     }
 
     public ApiSettings withMaxEventStreams(int n) {
-        return new ApiSettings(bindAddress, port, bearerToken, maxEntityBytes, allowedRoots, askTimeout, n);
+        return new ApiSettings(bindAddress, port, bearerToken, maxEntityBytes, roots, askTimeout, n);
     }
 
     /**

@@ -15,8 +15,10 @@ import java.util.stream.Collectors;
  *
  * <p>A path is accepted when it is absolute, has no {@code ..} segment, and — after the symlinks of its longest
  * existing prefix are resolved — lies under one of the roots (whose own symlinks are resolved too). The
- * resolved path is what the VM gets, so a link swapped in later cannot redirect it. Paths that do not exist
- * yet (a socket the VMM will create, a metrics file) are checked through their nearest existing parent.
+ * resolved path is what is stored, so it has no link in it. Paths that do not exist yet (a socket the VMM
+ * will create, a metrics file) are checked through their nearest existing parent. This answers a bad path
+ * with a 400 at once; it does not protect the later use: a link, FIFO or device swapped in after the PUT is
+ * refused when the daemon opens the file beneath its root ({@code dev.flotilla.kvm.hostfs.HostFiles}).
  */
 public final class HostPaths {
 

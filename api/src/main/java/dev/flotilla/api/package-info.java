@@ -23,7 +23,10 @@
  * <p>Security ({@link dev.flotilla.api.ApiSettings}): loopback by default; any other bind needs a bearer token,
  * compared in constant time on every request; bodies bounded (64 KiB default); ids checked against
  * {@code VmSpec.ID_PATTERN} before any lookup; every host path in a body confined to the allowed roots after
- * symlink resolution ({@link dev.flotilla.api.HostPaths}); and the fleet keys every change by the path's VM id,
- * so one VM's resources cannot name another's.
+ * symlink resolution ({@link dev.flotilla.api.HostPaths}: a clear 400 at PUT time); and the fleet keys every
+ * change by the path's VM id, so one VM's resources cannot name another's. The PUT-time check is for the
+ * answer only: the file can change after it, so the daemon opens every file again beneath its root's fd at
+ * each use ({@code dev.flotilla.kvm.hostfs.HostFiles}, built from the same roots), and that is the check that
+ * protects the host.
  */
 package dev.flotilla.api;

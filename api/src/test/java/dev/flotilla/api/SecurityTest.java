@@ -9,6 +9,7 @@ import dev.flotilla.vm.config.InvalidConfigException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
+import dev.flotilla.kvm.hostfs.HostRoot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -105,7 +106,7 @@ class SecurityTest {
         assertEquals(8080, d.port());
         assertEquals(Optional.empty(), d.bearerToken());
         assertEquals(64 * 1024, d.maxEntityBytes());
-        assertEquals(ApiSettings.defaultRoots(), d.allowedRoots());
+        assertEquals(ApiSettings.defaultRoots(), d.roots());
         assertEquals(Duration.ofSeconds(10), d.askTimeout());
         ApiSettings custom = ApiSettings.fromConfig(ConfigFactory.parseString("flotilla.api { bind-address = \"0.0.0.0\", port = 9000, "
                 + "bearer-token = \"" + TOKEN + "\", max-entity-size = 128 KiB, allowed-roots = [\"/srv/images\"], ask-timeout = 3s, "
@@ -115,6 +116,12 @@ class SecurityTest {
         assertEquals(Optional.of(TOKEN), custom.bearerToken());
         assertEquals(128 * 1024, custom.maxEntityBytes());
         assertEquals(List.of(Path.of("/srv/images")), custom.allowedRoots());
+        ApiSettings options = ApiSettings.fromConfig(ConfigFactory.parseString("flotilla.api.allowed-roots = [\"/srv/a\", "
+                + "{ path = \"/srv/b\", symlinks = true, block-devices = true }]").withFallback(ConfigFactory.defaultReference()).resolve());
+        assertEquals(List.of(HostRoot.of(Path.of("/srv/a")), new HostRoot(Path.of("/srv/b"), true, true)), options.roots());
+        IllegalArgumentException rel = assertThrows(IllegalArgumentException.class, () -> ApiSettings.fromConfig(ConfigFactory
+                .parseString("flotilla.api.allowed-roots = [\"srv\"]").withFallback(ConfigFactory.defaultReference()).resolve()));
+        assertTrue(rel.getMessage().contains("relative"), rel.getMessage());
         assertEquals(Duration.ofSeconds(3), custom.askTimeout());
         assertEquals(5, custom.maxEventStreams());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ApiSettings.fromConfig(ConfigFactory
@@ -124,12 +131,14 @@ class SecurityTest {
     }
 
     @Test
-    void defaultRootsAreTheCacheDirAndTmpFlotilla() {
-        assertEquals(List.of(Path.of("/home/u/.cache/flotilla"), Path.of("/tmp/flotilla")), ApiSettings.defaultRoots(Map.of(), "/home/u"));
-        assertEquals(List.of(Path.of("/xdg/flotilla"), Path.of("/tmp/flotilla")),
-                ApiSettings.defaultRoots(Map.of("XDG_CACHE_HOME", "/xdg"), "/home/u"));
-        assertEquals(Path.of("/home/u/.cache/flotilla"), ApiSettings.defaultRoots(Map.of("XDG_CACHE_HOME", "rel"), "/home/u").get(0),
+    void defaultRootsAreTheUsersOwnDirectoriesNeverTmp() {
+        assertEquals(List.of(HostRoot.of(Path.of("/home/u/.cache/flotilla"))), ApiSettings.defaultRoots(Map.of(), "/home/u"));
+        assertEquals(List.of(HostRoot.of(Path.of("/xdg/flotilla")), HostRoot.of(Path.of("/run/user/1000/flotilla"))),
+                ApiSettings.defaultRoots(Map.of("XDG_CACHE_HOME", "/xdg", "XDG_RUNTIME_DIR", "/run/user/1000"), "/home/u"));
+        assertEquals(Path.of("/home/u/.cache/flotilla"), ApiSettings.defaultRoots(Map.of("XDG_CACHE_HOME", "rel"), "/home/u").get(0).path(),
                 "a relative XDG_CACHE_HOME is ignored, as the XDG spec says");
+        assertTrue(ApiSettings.defaults().allowedRoots().stream().noneMatch(p -> p.startsWith("/tmp")),
+                "no world-writable place: any local user could create it first");
     }
 
     @Test

@@ -341,6 +341,21 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
+    /**
+     * KVM_KVMCLOCK_CTRL: tells the guest's kvmclock that the VMM paused this vCPU, so that at its next entry
+     * KVM sets PVCLOCK_GUEST_STOPPED in the guest's clock record and a Linux guest's soft-lockup watchdog
+     * does not take the pause for a hung CPU. Returns false when the guest has not enabled kvmclock (KVM
+     * answers EINVAL: there is no clock to tell); any other failure throws.
+     */
+    public boolean kvmclockCtrl() {
+        int r = LIBC.ioctl(fd.get(), KvmIoctls.KVM_KVMCLOCK_CTRL, 0);
+        if (r == 0) return true;
+        int e = Native.errno();
+        // EINVAL is exactly "this vCPU has no kvmclock" (pv_time not active): nothing to tell, not an error
+        if (e == Errno.EINVAL) return false;
+        throw NativeException.of("KVM_KVMCLOCK_CTRL(vCPU " + id + ")", e);
+    }
+
     // Opaque state for snapshots: saved and restored as the kernel gives it, never interpreted.
 
     /** KVM_GET_VCPU_EVENTS: pending exceptions, interrupts, NMIs, SMM state (64 bytes). */

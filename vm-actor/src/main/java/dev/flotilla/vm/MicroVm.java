@@ -15,6 +15,7 @@ import dev.flotilla.vm.devices.DeviceUpdate;
 import dev.flotilla.vm.devices.VirtioDeviceActor;
 import dev.flotilla.vm.vcpu.Vcpu;
 import dev.flotilla.vm.vcpu.VcpuLoop;
+import dev.flotilla.vm.vcpu.VcpuRunner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,15 @@ import java.util.function.Function;
  * end — guest reset, power-off, triple fault, emulation failure, user stop — goes through
  * {@link #stopping}: every vCPU leaves KVM_RUN and closes its fd, then the VM fd and guest RAM are
  * released, and only then is the VM reported ended. One VM's failure never escapes this actor.
+ * <p>Pause and Resume: the last request wins, and every answer is true when sent. A Pause sent to a
+ * running VM moves it towards paused; it is answered (success, state PAUSED) once every vCPU has answered
+ * that it is parked. A Resume that arrives before then supersedes it: the VM goes back towards running, the
+ * Pause is answered with a failure saying it was superseded by a later Resume, and the Resume is answered
+ * (success, state RUNNING) once every vCPU runs again. The same holds the other way round. Requests for
+ * where the VM is already going wait for the same answer; a Pause of a paused VM or a Resume of a running
+ * one is answered at once with the current state (as Firecracker answers 204). While a transition is
+ * under way, GetInfo shows the state the VM is leaving. A Stop (or the guest's end) ends either transition:
+ * its waiting requests are answered with a failure saying the VM is stopping.
  */
 public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
 
@@ -64,7 +74,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         }
     }
 
-    private record Built(VmResources resources) implements Command {}
+    private record Built(BuiltVm resources) implements Command {}
     private record BuildFailed(Throwable cause) implements Command {}
     private record VcpuReport(Vcpu.Report report) implements Command {}
     private record GuestReset() implements Command {}
@@ -74,40 +84,41 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     private final String id;
     private final int vcpuCount;
     private final long memMib;
-    private final Function<VmHooks, VmResources> builder;
+    private final Function<VmHooks, ? extends BuiltVm> builder;
     private final Executor blocking;
     private final Executor releasing;
     private final List<ActorRef<VmInfo>> subscribers = new ArrayList<>();
     private final ActorRef<Vcpu.Report> vcpuReports;
 
     private VmState state = VmState.CONFIGURING;
-    private VmResources resources;
+    private BuiltVm resources;
     private final List<ActorRef<Vcpu.Command>> vcpus = new ArrayList<>();
-    private final List<VcpuLoop> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<VcpuRunner> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.Map<String, ActorRef<VirtioDeviceActor.Command>> deviceActors = new java.util.LinkedHashMap<>();
     private int vcpusAlive;
     private final java.util.Set<Integer> exitedVcpus = new java.util.HashSet<>();
-    private int vcpusPaused;
+    /** vCPU answers (paused or resumed) still due to the Pause and Resume requests sent to the vCPUs. */
+    private int answersDue;
     private EndReason endReason;
     private long startNanos;
     private double bootMs = -1;
     private boolean stopRequestedWhileStarting;
     private ActorRef<StatusReply<VmInfo>> pendingStart;
-    private final List<ActorRef<StatusReply<VmInfo>>> pendingPause = new ArrayList<>();
-    private final List<ActorRef<StatusReply<VmInfo>>> pendingResume = new ArrayList<>();
+    /** Pause or Resume requests waiting for the transition under way (all of one kind: the last wins). */
+    private final List<ActorRef<StatusReply<VmInfo>>> waiting = new ArrayList<>();
     private final List<ActorRef<StatusReply<VmInfo>>> pendingStop = new ArrayList<>();
 
     /**
-     * @param builder builds the native VM (runs on the blocking dispatcher); gets the hooks its devices
-     *                call back through
+     * @param builder builds the VM (runs on the blocking dispatcher); gets the hooks its devices call back
+     *                through. The native one returns {@link VmResources}.
      */
     public static Behavior<Command> create(String id, int vcpuCount, long memMib,
-                                           Function<VmHooks, VmResources> builder) {
+                                           Function<VmHooks, ? extends BuiltVm> builder) {
         return Behaviors.setup(ctx -> new MicroVm(ctx, id, vcpuCount, memMib, builder));
     }
 
     private MicroVm(ActorContext<Command> ctx, String id, int vcpuCount, long memMib,
-                    Function<VmHooks, VmResources> builder) {
+                    Function<VmHooks, ? extends BuiltVm> builder) {
         super(ctx);
         this.id = id;
         this.vcpuCount = vcpuCount;
@@ -144,7 +155,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             @Override public void guestReset() { self.tell(new GuestReset()); }
             @Override public void bootTimerFired(long nanoTime) { self.tell(new BootTimerFired(nanoTime)); }
         };
-        CompletableFuture.supplyAsync(() -> builder.apply(hooks), blocking)
+        CompletableFuture.<BuiltVm>supplyAsync(() -> builder.apply(hooks), blocking)
                 .whenComplete((res, err) -> self.tell(err == null ? new Built(res) : new BuildFailed(unwrap(err))));
         return starting();
     }
@@ -178,11 +189,10 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
             replyStart(StatusReply.error("VM " + id + " was stopped while starting"));
             return beginStopping(endReason);
         }
-        for (int i = 0; i < resources.vcpus().size(); i++) {
+        for (int i = 0; i < resources.vcpuCount(); i++) {
             final int index = i;
-            Function<dev.flotilla.vm.vcpu.VcpuEvents, VcpuLoop> loop = events -> {
-                VcpuLoop l = new VcpuLoop(id, index, resources.vcpus().get(index), resources.memory(),
-                        resources.pio(), resources.mmio(), events);
+            Function<dev.flotilla.vm.vcpu.VcpuEvents, VcpuRunner> loop = events -> {
+                VcpuRunner l = resources.vcpuRunner(id, index, events);
                 loops.add(l);
                 return l;
             };
@@ -202,14 +212,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
 
     private Behavior<Command> running() {
         return common(Behaviors.receive(Command.class))
-                .onMessage(Pause.class, m -> {
-                    pendingPause.add(m.replyTo());
-                    if (pendingPause.size() == 1) {
-                        vcpusPaused = 0;
-                        vcpus.forEach(v -> v.tell(new Vcpu.Pause()));
-                    }
-                    return Behaviors.same();
-                })
+                .onMessage(Pause.class, m -> beginTransition(VmState.PAUSED, m.replyTo()))
                 .onMessage(Resume.class, m -> {
                     m.replyTo().tell(StatusReply.success(info()));   // already running: Firecracker answers 204
                     return Behaviors.same();
@@ -225,17 +228,52 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
                     m.replyTo().tell(StatusReply.success(info()));
                     return Behaviors.same();
                 })
-                .onMessage(Resume.class, m -> {
-                    pendingResume.add(m.replyTo());
-                    if (pendingResume.size() == 1) {
-                        // the loops resume asynchronously; the VM counts as running once every one is back
-                        vcpus.forEach(v -> v.tell(new Vcpu.Resume()));
-                    }
-                    return Behaviors.same();
-                })
+                .onMessage(Resume.class, m -> beginTransition(VmState.RUNNING, m.replyTo()))
                 .onMessage(VcpuReport.class, this::onVcpuReport)
                 .onMessage(Command.class, this::liveCommand)
                 .build();
+    }
+
+    /**
+     * Pausing (target PAUSED) or resuming (target RUNNING): the vCPUs have been asked and not all have
+     * answered. The state shown stays the one the VM is leaving until every vCPU has.
+     */
+    private Behavior<Command> transition(VmState target) {
+        return common(Behaviors.receive(Command.class))
+                .onMessage(Pause.class, m -> target == VmState.PAUSED ? await(m.replyTo())
+                        : beginTransition(VmState.PAUSED, m.replyTo()))
+                .onMessage(Resume.class, m -> target == VmState.RUNNING ? await(m.replyTo())
+                        : beginTransition(VmState.RUNNING, m.replyTo()))
+                .onMessage(VcpuReport.class, r -> onTransitionReport(target, r))
+                .onMessage(Command.class, this::liveCommand)
+                .build();
+    }
+
+    /** Sends every vCPU towards {@code target}; requests waiting to go the other way are superseded. */
+    private Behavior<Command> beginTransition(VmState target, ActorRef<StatusReply<VmInfo>> replyTo) {
+        String request = target == VmState.PAUSED ? "Pause" : "Resume";
+        String earlier = target == VmState.PAUSED ? "Resume" : "Pause";
+        failPending(waiting, earlier + " of VM " + id + " was superseded by a later " + request
+                + " (the last request wins)");
+        waiting.add(replyTo);
+        // each vCPU answers every request once, in order: when none is due, all did what the last one said
+        answersDue += vcpus.size();
+        vcpus.forEach(v -> v.tell(target == VmState.PAUSED ? new Vcpu.Pause() : new Vcpu.Resume()));
+        return transition(target);
+    }
+
+    private Behavior<Command> await(ActorRef<StatusReply<VmInfo>> replyTo) {
+        waiting.add(replyTo);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onTransitionReport(VmState target, VcpuReport r) {
+        if (!(r.report() instanceof Vcpu.Paused || r.report() instanceof Vcpu.Resumed)) return onVcpuReport(r);
+        if (--answersDue > 0) return Behaviors.same();
+        setState(target);
+        waiting.forEach(p -> p.tell(StatusReply.success(info())));
+        waiting.clear();
+        return target == VmState.PAUSED ? paused() : running();
     }
 
     /** Messages valid while the guest is live (running or paused). */
@@ -300,21 +338,8 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
 
     private Behavior<Command> onVcpuReport(VcpuReport r) {
         Vcpu.Report report = r.report();
-        if (report instanceof Vcpu.Paused) {
-            if (++vcpusPaused == vcpus.size() && state == VmState.RUNNING) {
-                setState(VmState.PAUSED);
-                pendingPause.forEach(p -> p.tell(StatusReply.success(info())));
-                pendingPause.clear();
-                return paused();
-            }
-        } else if (report instanceof Vcpu.Resumed) {
-            if (--vcpusPaused == 0 && state == VmState.PAUSED) {
-                setState(VmState.RUNNING);
-                pendingResume.forEach(p -> p.tell(StatusReply.success(info())));
-                pendingResume.clear();
-                return running();
-            }
-        } else if (report instanceof Vcpu.GuestEnded g) {
+        // paused and resumed answers are counted only while a transition waits for them
+        if (report instanceof Vcpu.GuestEnded g) {
             return beginStopping(g.reason());
         } else if (report instanceof Vcpu.Exited) {
             exitedVcpus.add(report.index());
@@ -333,8 +358,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
                 .log("microVM {} stopping: {}", id, endReason);
         // only to loops still running: an exited vCPU's actor is gone (no dead letters for each guest reset)
         for (int i = 0; i < vcpus.size(); i++) if (!exitedVcpus.contains(i)) vcpus.get(i).tell(new Vcpu.Stop());
-        failPending(pendingPause, "VM " + id + " is stopping");
-        failPending(pendingResume, "VM " + id + " is stopping");
+        failPending(waiting, "VM " + id + " is stopping");
         return vcpusAlive == 0 ? release() : stopping();
     }
 
@@ -355,7 +379,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
     /** Every vCPU has left KVM_RUN: release the VM fd and RAM off the dispatcher. */
     private Behavior<Command> release() {
         ActorRef<Command> self = getContext().getSelf();
-        VmResources res = resources;
+        BuiltVm res = resources;
         resources = null;
         if (res == null) {
             self.tell(new Released(null));
@@ -447,7 +471,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         java.util.Map<VcpuLoop.ExitKind, Long> counts = new java.util.EnumMap<>(VcpuLoop.ExitKind.class);
         for (VcpuLoop.ExitKind k : VcpuLoop.ExitKind.values()) {
             long n = 0;
-            for (VcpuLoop l : loops) n += l.exitCount(k);
+            for (VcpuRunner l : loops) n += l.exitCount(k);
             counts.put(k, n);
         }
         return new VcpuExits(id, counts);
@@ -474,9 +498,9 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         // The actor is going away (system shutdown or parent stop) with the VM possibly still live:
         // stop the loops and wait for them (bounded), so RAM is never unmapped under a running vCPU.
         if (resources != null) {
-            loops.forEach(VcpuLoop::requestStop);
+            loops.forEach(VcpuRunner::requestStop);
             boolean allExited = true;
-            for (VcpuLoop l : loops) allExited &= l.awaitExit(java.time.Duration.ofSeconds(2));
+            for (VcpuRunner l : loops) allExited &= l.awaitExit(java.time.Duration.ofSeconds(2));
             if (allExited) {
                 resources.close();
             } else {

@@ -2,6 +2,7 @@ package dev.flotilla.vm;
 
 import dev.flotilla.kvm.EventFd;
 import dev.flotilla.kvm.VmFd;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import dev.flotilla.kvm.memory.GuestMemory;
 import dev.flotilla.kvm.memory.MmapGuestMemory;
 import dev.flotilla.kvm.x86.boot.VirtioSlot;
@@ -44,11 +45,13 @@ final class VirtioAttacher {
     private final VmFd vm;
     private final GuestMemory memory;
     private final Bus.Builder mmio;
+    private final HostFiles files;
     private final Deque<AutoCloseable> undo;
     private final List<AttachedDevice> attached = new ArrayList<>();
     private final List<String> kernelArgs = new ArrayList<>();
 
-    VirtioAttacher(String vmId, VmFd vm, GuestMemory memory, Bus.Builder mmio, Deque<AutoCloseable> undo) {
+    VirtioAttacher(String vmId, VmFd vm, GuestMemory memory, Bus.Builder mmio, HostFiles files, Deque<AutoCloseable> undo) {
+        this.files = files;
         this.vmId = vmId;
         this.vm = vm;
         this.memory = memory;
@@ -63,7 +66,7 @@ final class VirtioAttacher {
         for (DriveConfig d : drives) {
             VirtioBlock blk;
             try {
-                blk = VirtioBlock.open(workerName("blk-" + d.driveId()), d);
+                blk = VirtioBlock.open(workerName("blk-" + d.driveId()), d, files);
             } catch (IOException e) {
                 throw new InvalidConfigException("path_on_host", "drive " + d.driveId() + ": " + e.getMessage());
             }
@@ -77,7 +80,7 @@ final class VirtioAttacher {
             VsockConfig v = devices.vsock().get();
             VirtioVsock vsock;
             try {
-                vsock = VirtioVsock.open(workerName("vsock"), v, VsockLimits.DEFAULT);
+                vsock = VirtioVsock.open(workerName("vsock"), v, VsockLimits.DEFAULT, files);
             } catch (IOException e) {
                 throw new InvalidConfigException("uds_path", e.getMessage());
             }

@@ -4,6 +4,9 @@ import dev.flotilla.kvm.EventFd;
 import dev.flotilla.kvm.Kvm;
 import dev.flotilla.kvm.VcpuFd;
 import dev.flotilla.kvm.VmFd;
+import dev.flotilla.kvm.hostfs.FileUse;
+import dev.flotilla.kvm.hostfs.HostFile;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import dev.flotilla.kvm.memory.MmapGuestMemory;
 import dev.flotilla.kvm.x86.CpuidEntry;
 import dev.flotilla.kvm.x86.Sregs;
@@ -45,9 +48,23 @@ public final class VmBuilder {
 
     private VmBuilder() {}
 
-    /** Builds cold: every step on this thread, as without a pool. */
+    /**
+     * Builds cold: every step on this thread, as without a pool. Host files are opened as the operator named
+     * them ({@link HostFiles#unconfined()}): for VMs started by hand and tests; the daemon passes its roots.
+     */
     public static VmResources build(Kvm kvm, VmSpec spec, BootProtocol protocol, ConsoleSink console, VmHooks hooks) {
-        return buildWith(kvm, null, spec, protocol, console, hooks);
+        return buildWith(kvm, null, HostFiles.unconfined(), spec, protocol, console, hooks);
+    }
+
+    /**
+     * Builds with every host file (kernel, initrd, drives, vsock socket) opened beneath its root in
+     * {@code files}, and checked there at this build: a file swapped for a link, a FIFO or a device since the
+     * path was accepted fails the build with a message naming the file. From {@code pool} when one of the
+     * spec's shape is ready.
+     */
+    public static VmResources build(Kvm kvm, HostFiles files, Optional<VmPool> pool, VmSpec spec, BootProtocol protocol,
+                                    ConsoleSink console, VmHooks hooks) {
+        return buildWith(kvm, pool.orElse(null), Objects.requireNonNull(files, "files"), spec, protocol, console, hooks);
     }
 
     /**
@@ -58,11 +75,11 @@ public final class VmBuilder {
      */
     public static VmResources build(Kvm kvm, VmPool pool, VmSpec spec, BootProtocol protocol, ConsoleSink console,
                                     VmHooks hooks) {
-        return buildWith(kvm, Objects.requireNonNull(pool, "pool"), spec, protocol, console, hooks);
+        return buildWith(kvm, Objects.requireNonNull(pool, "pool"), HostFiles.unconfined(), spec, protocol, console, hooks);
     }
 
-    private static VmResources buildWith(Kvm kvm, VmPool pool, VmSpec spec, BootProtocol protocol, ConsoleSink console,
-                                         VmHooks hooks) {
+    private static VmResources buildWith(Kvm kvm, VmPool pool, HostFiles files, VmSpec spec, BootProtocol protocol,
+                                         ConsoleSink console, VmHooks hooks) {
         Deque<AutoCloseable> undo = new ArrayDeque<>();
         try {
             int vcpuCount = spec.machineConfig().vcpuCount();
@@ -73,7 +90,7 @@ public final class VmBuilder {
             undo.push(vm);
 
             Bus.Builder mmioBus = Bus.builder();
-            VirtioAttacher virtio = new VirtioAttacher(spec.id(), vm, memory, mmioBus, undo);
+            VirtioAttacher virtio = new VirtioAttacher(spec.id(), vm, memory, mmioBus, files, undo);
             List<AttachedDevice> devices = virtio.attachAll(spec.devices());
             // Devices are announced both on the command line (kernels built with virtio_mmio cmdline
             // devices) and in the DSDT (kernels that find them through ACPI, like Debian's).
@@ -81,10 +98,16 @@ public final class VmBuilder {
                     VirtioAttacher.withKernelArgs(spec.bootSource().bootArgs(), virtio.kernelArgs()));
             for (var slot : virtio.slots()) cmdline.append(' ').append(slot.cmdlineDevice());
 
-            KernelImage kernel = KernelLoader.load(memory, spec.bootSource().kernelImagePath());
-            BootSpec bootSpec = new BootSpec(kernel, spec.bootSource().initrdPath().map(Initrd::of),
-                    cmdline.toString(), vcpuCount, virtio.slots(), protocol);
-            BootResult boot = BootConfigurator.configure(memory, bootSpec);
+            BootResult boot;
+            // Kernel and initrd are read through their fds during the build only; closed right after.
+            try (HostFile kernelFile = files.open(spec.bootSource().kernelImagePath(), FileUse.KERNEL);
+                 HostFile initrdFile = spec.bootSource().initrdPath().isEmpty() ? null
+                         : files.open(spec.bootSource().initrdPath().get(), FileUse.INITRD)) {
+                KernelImage kernel = KernelLoader.load(memory, kernelFile);
+                BootSpec bootSpec = new BootSpec(kernel, Optional.ofNullable(initrdFile).map(Initrd::of),
+                        cmdline.toString(), vcpuCount, virtio.slots(), protocol);
+                boot = BootConfigurator.configure(memory, bootSpec);
+            }
 
             List<CpuidEntry> supported = kvm.supportedCpuid();
             List<VcpuFd> vcpus = new ArrayList<>(vcpuCount);

@@ -6,6 +6,9 @@ import dev.flotilla.kvm.memory.MmapGuestMemory;
 import dev.flotilla.vm.bus.Bus;
 import dev.flotilla.vm.console.ConsoleSink;
 import dev.flotilla.vm.devices.i8042.I8042;
+import dev.flotilla.vm.vcpu.VcpuEvents;
+import dev.flotilla.vm.vcpu.VcpuLoop;
+import dev.flotilla.vm.vcpu.VcpuRunner;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,7 +22,7 @@ import java.util.Objects;
 public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, Bus pio, Bus mmio,
                           ConsoleSink console, I8042 i8042, String bootSummary, List<AutoCloseable> owned,
                           List<AttachedDevice> devices)
-        implements AutoCloseable {
+        implements BuiltVm {
 
     public VmResources {
         Objects.requireNonNull(vm);
@@ -27,6 +30,16 @@ public record VmResources(VmFd vm, MmapGuestMemory memory, List<VcpuFd> vcpus, B
         vcpus = List.copyOf(vcpus);
         owned = List.copyOf(owned);
         devices = List.copyOf(devices);
+    }
+
+    @Override
+    public int vcpuCount() {
+        return vcpus.size();
+    }
+
+    @Override
+    public VcpuRunner vcpuRunner(String vmId, int index, VcpuEvents events) {
+        return new VcpuLoop(vmId, index, vcpus.get(index), memory, pio, mmio, events);
     }
 
     @Override

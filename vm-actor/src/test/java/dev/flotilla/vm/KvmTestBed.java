@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import akka.actor.typed.ActorRef;
 import akka.pattern.StatusReply;
 import dev.flotilla.kvm.Kvm;
@@ -60,20 +61,34 @@ final class KvmTestBed implements BeforeAllCallback, AfterAllCallback {
 
     /** Spawns a MicroVm for {@code spec} and starts it; fails the test unless it starts within 20 s. */
     Started start(VmSpec spec, BootProtocol protocol) {
+        return start(spec, protocol, HostFiles.unconfined());
+    }
+
+    /** As {@link #start(VmSpec, BootProtocol)}, with the VM's host files opened beneath the roots of {@code files}. */
+    Started start(VmSpec spec, BootProtocol protocol, HostFiles files) {
+        Attempt a = attempt(spec, protocol, files);
+        assertTrue(a.reply().isSuccess(), () -> "start failed: " + a.reply().getError());
+        return new Started(a.vm(), a.console(), a.resources(), a.reply().getValue());
+    }
+
+    /** A start's answer, whatever it is. */
+    record Attempt(ActorRef<MicroVm.Command> vm, ConsoleSink console, AtomicReference<VmResources> resources,
+                   StatusReply<VmInfo> reply) {}
+
+    /** Spawns a MicroVm for {@code spec} and asks it to start; the answer comes within 20 s or the test fails. */
+    Attempt attempt(VmSpec spec, BootProtocol protocol, HostFiles files) {
         String id = spec.id();
         ConsoleSink console = ConsoleSink.inMemory();
         AtomicReference<VmResources> resources = new AtomicReference<>();
         ActorRef<MicroVm.Command> vm = testKit.spawn(MicroVm.create(id, spec.machineConfig().vcpuCount(),
                 spec.machineConfig().memSizeMib(), hooks -> {
-                    VmResources r = VmBuilder.build(kvm, spec, protocol, console, hooks);
+                    VmResources r = VmBuilder.build(kvm, files, java.util.Optional.empty(), spec, protocol, console, hooks);
                     resources.set(r);
                     return r;
                 }), id);
         TestProbe<StatusReply<VmInfo>> reply = testKit.createTestProbe();
         vm.tell(new MicroVm.Start(reply.getRef()));
-        StatusReply<VmInfo> r = reply.receiveMessage(START_TIMEOUT);
-        assertTrue(r.isSuccess(), () -> "start failed: " + r.getError());
-        return new Started(vm, console, resources, r.getValue());
+        return new Attempt(vm, console, resources, reply.receiveMessage(START_TIMEOUT));
     }
 
     /** The VM's first state that says it ended (subscribing, so one that ended already counts). */

@@ -7,6 +7,7 @@ import akka.actor.typed.Signal;
 import akka.actor.typed.TypedActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import dev.flotilla.kvm.Kvm;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import dev.flotilla.kvm.x86.boot.BootProtocol;
 import dev.flotilla.vm.MicroVm;
 import dev.flotilla.vm.VmBuilder;
@@ -20,23 +21,30 @@ import java.util.concurrent.atomic.AtomicReference;
  * Real microVMs on the JVM's one {@link Kvm}. Each VM's serial console goes to a 64 KiB in-memory ring and,
  * when a console directory is given, to {@code <dir>/<id>.log}. The console is opened by the build (on the
  * blocking dispatcher, with the VM's other native parts) and closed when the VM's actor stops, after
- * MicroVm's own PostStop has released the VM.
+ * MicroVm's own PostStop has released the VM. Every build — the first start and each restart — opens the VM's
+ * host files beneath their roots in the launcher's {@link HostFiles}, so each is checked again then.
  */
 public final class KvmVmLauncher implements VmLauncher {
 
     private final Kvm kvm;
     private final Optional<Path> consoleDir;
     private final Optional<dev.flotilla.vm.pool.VmPool> pool;
+    private final HostFiles files;
 
+    /** Host files opened as named ({@link HostFiles#unconfined()}): for tests whose paths come from the test. */
     public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir) {
-        this(kvm, consoleDir, Optional.empty());
+        this(kvm, consoleDir, Optional.empty(), HostFiles.unconfined());
     }
 
-    /** @param pool pre-created VMs to build from when one of the right shape is ready (cold build otherwise) */
-    public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir, Optional<dev.flotilla.vm.pool.VmPool> pool) {
+    /**
+     * @param pool  pre-created VMs to build from when one of the right shape is ready (cold build otherwise)
+     * @param files the allowed roots every host file of a VM is opened beneath
+     */
+    public KvmVmLauncher(Kvm kvm, Optional<Path> consoleDir, Optional<dev.flotilla.vm.pool.VmPool> pool, HostFiles files) {
         this.kvm = kvm;
         this.consoleDir = consoleDir;
         this.pool = pool;
+        this.files = files;
     }
 
     @Override
@@ -47,9 +55,7 @@ public final class KvmVmLauncher implements VmLauncher {
                     ConsoleSink c = consoleDir.map(d -> ConsoleSink.appendingTo(d.resolve(spec.id() + ".log")))
                             .orElseGet(ConsoleSink::inMemory);
                     try {
-                        var resources = pool.isPresent()
-                                ? VmBuilder.build(kvm, pool.get(), spec, BootProtocol.AUTO, c, hooks)
-                                : VmBuilder.build(kvm, spec, BootProtocol.AUTO, c, hooks);
+                        var resources = VmBuilder.build(kvm, files, pool, spec, BootProtocol.AUTO, c, hooks);
                         console.set(c);
                         return resources;
                     } catch (RuntimeException | Error e) {

@@ -23,6 +23,11 @@ public final class Errno {
     public static final int EDQUOT = 122;
     public static final int EISDIR = 21;
     public static final int EROFS = 30;
+    public static final int ENOTDIR = 20;
+    public static final int EXDEV = 18;
+    public static final int ELOOP = 40;
+    public static final int ENOSYS = 38;
+    public static final int EADDRINUSE = 98;
 
     private Errno() {}
 

@@ -133,4 +133,42 @@ public interface LibC {
     long preadv(int fd, long iov, int iovcnt, long offset);
 
     long pwritev(int fd, long iov, int iovcnt, long offset);
+
+    // Files under the configured host roots (dev.flotilla.kvm.hostfs): every open is relative to a root's
+    // directory fd through openat2(2), and the opened fd is checked with fstat before it is used.
+    int O_WRONLY = 1;
+    int O_CREAT = 0x40;
+    int O_EXCL = 0x80;
+    int O_APPEND = 0x400;
+    int O_DIRECTORY = 0x10000;
+    int O_NOFOLLOW = 0x20000;
+    int O_PATH = 0x200000;
+    int AT_FDCWD = -100;
+    int AT_SYMLINK_NOFOLLOW = 0x100;
+    int AT_REMOVEDIR = 0x200;
+    int AT_EMPTY_PATH = 0x1000;
+
+    /**
+     * {@code syscall(number, a1, a2, a3, a4)}: for calls glibc has no wrapper for (openat2). Arguments are
+     * passed as longs; pointers are addresses of memory this module allocated.
+     */
+    @Variadic(fixedCount = 1)
+    long syscall(long number, long a1, long a2, long a3, long a4);
+
+    /** {@code fstatat(dirfd, path, statbuf, flags)}: statbuf is the address of a {@link StatLayout#SIZE}-byte block. */
+    int fstatat(int dirfd, String path, long statbuf, int flags);
+
+    int unlinkat(int dirfd, String path, int flags);
+
+    int mkdirat(int dirfd, String path, int mode);
+
+    int fchmod(int fd, int mode);
+
+    int fsync(int fd);
+
+    long pread(int fd, long buf, long count, long offset);
+
+    long pwrite(int fd, long buf, long count, long offset);
+
+    int geteuid();
 }

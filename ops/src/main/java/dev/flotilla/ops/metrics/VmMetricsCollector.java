@@ -23,9 +23,10 @@ import dev.flotilla.vm.devices.VirtioDeviceActor;
 import dev.flotilla.vm.vcpu.VcpuLoop;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.flotilla.kvm.hostfs.FileUse;
+import dev.flotilla.kvm.hostfs.HostFile;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -45,7 +46,10 @@ import java.util.concurrent.Executor;
  *       its counters and hosts.</li>
  *   <li>Every Firecracker flush interval, and on {@link Flush} (the FlushMetrics action), it appends one
  *       {@link FirecrackerMetricsLine} to the {@code metrics_path} of each VM that has one — on the blocking
- *       dispatcher, since a metrics_path may be a named pipe.</li>
+ *       dispatcher. Each write opens the file again beneath its root ({@link HostFiles}: no link followed, a
+ *       regular file or a FIFO only, non-blocking, created 0600 if missing), so a file swapped for a link since
+ *       the last flush is refused, not written through; a FIFO without a reader or full is an error, not a
+ *       blocked thread.</li>
  * </ul>
  */
 public final class VmMetricsCollector extends AbstractBehavior<VmMetricsCollector.Command> {
@@ -91,19 +95,28 @@ public final class VmMetricsCollector extends AbstractBehavior<VmMetricsCollecto
     private final FleetInstruments fleetInstruments = new FleetInstruments();
     private final ActorRef<VmInfo> infoAdapter;
     private final Executor files;
+    private final HostFiles hostFiles;
 
+    /** Metrics files opened as named ({@link HostFiles#unconfined()}): for tests whose paths come from the test. */
     public static Behavior<Command> create(ActorRef<FleetProtocol.Command> fleet, Duration pollInterval,
                                            Duration firecrackerFlushInterval) {
+        return create(fleet, pollInterval, firecrackerFlushInterval, HostFiles.unconfined());
+    }
+
+    /** @param hostFiles the allowed roots metrics files are opened beneath, at every write */
+    public static Behavior<Command> create(ActorRef<FleetProtocol.Command> fleet, Duration pollInterval,
+                                           Duration firecrackerFlushInterval, HostFiles hostFiles) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(Tick.INSTANCE, pollInterval);
             timers.startTimerWithFixedDelay(FlushTick.INSTANCE, firecrackerFlushInterval);
-            return new VmMetricsCollector(ctx, fleet);
+            return new VmMetricsCollector(ctx, fleet, hostFiles);
         }));
     }
 
-    private VmMetricsCollector(ActorContext<Command> ctx, ActorRef<FleetProtocol.Command> fleet) {
+    private VmMetricsCollector(ActorContext<Command> ctx, ActorRef<FleetProtocol.Command> fleet, HostFiles hostFiles) {
         super(ctx);
         this.fleet = fleet;
+        this.hostFiles = hostFiles;
         this.infoAdapter = ctx.messageAdapter(VmInfo.class, InfoChanged::new);
         this.files = ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
     }
@@ -243,10 +256,9 @@ public final class VmMetricsCollector extends AbstractBehavior<VmMetricsCollecto
         return this;
     }
 
-    private static void append(Path path, String line) {
-        try {
-            Files.writeString(path, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+    private void append(Path path, String line) {
+        try (HostFile f = hostFiles.open(path, FileUse.METRICS)) {
+            f.append((line + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -13,6 +13,9 @@ import dev.flotilla.vm.pool.VmPool;
 import dev.flotilla.kvm.KvmAvailability;
 import dev.flotilla.ops.ProbeGuestImage;
 import java.net.InetSocketAddress;
+import dev.flotilla.kvm.hostfs.HostFileException;
+import dev.flotilla.kvm.hostfs.HostFiles;
+import dev.flotilla.kvm.hostfs.HostRoot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,11 +47,13 @@ public final class Daemon implements AutoCloseable {
     private final Optional<VmPool> pool;
     private final ServerBinding binding;
     private final String metricsUrl;
+    private final HostFiles files;
     private boolean closed;
 
     private Daemon(ServeSettings settings, ActorSystem<DaemonGuardian.Command> system, DesiredStateStore store, Kvm kvm,
-                   Optional<VmPool> pool, ServerBinding binding, String metricsUrl) {
+                   Optional<VmPool> pool, ServerBinding binding, String metricsUrl, HostFiles files) {
         this.pool = pool;
+        this.files = files;
         this.settings = settings;
         this.system = system;
         this.store = store;
@@ -85,6 +90,8 @@ public final class Daemon implements AutoCloseable {
         opened.add(Daemon::stopKamon);
         try {
             if (serve.consoleDir().isPresent()) createDirectories(serve.consoleDir().get());
+            HostFiles files = hostFiles(api);
+            opened.add(0, files);
             DesiredStateStore store = DesiredStateStore.open(serve.database());
             opened.add(0, store);
             Kvm kvm = Kvm.open();
@@ -93,14 +100,14 @@ public final class Daemon implements AutoCloseable {
             pool.ifPresent(p -> opened.add(0, p::close));
             CompletableFuture<DaemonGuardian.Started> started = new CompletableFuture<>();
             ActorSystem<DaemonGuardian.Command> system = ActorSystem.create(DaemonGuardian.create(fleetSettings, serve, store,
-                    kvm, pool, api.askTimeout().multipliedBy(3), started), "flotilla", config);
+                    kvm, pool, files, api.askTimeout().multipliedBy(3), started), "flotilla", config);
             opened.add(0, () -> {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             });
             ActorRef<dev.flotilla.fleet.FleetProtocol.Command> front = started.get(30, TimeUnit.SECONDS).front();
             ServerBinding binding = ApiServer.start(system, front, api).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            Daemon d = new Daemon(serve, system, store, kvm, pool, binding, metricsUrl);
+            Daemon d = new Daemon(serve, system, store, kvm, pool, binding, metricsUrl, files);
             LOG.atInfo().addKeyValue("api", d.apiUrl()).addKeyValue("metrics", metricsUrl)
                     .addKeyValue("state_dir", serve.stateDir().toString()).addKeyValue("host", serve.hostName())
                     .log("flotilla daemon ready: API {}, OpenAPI {}/openapi.yaml, Prometheus {}, desired state in {}",
@@ -138,9 +145,18 @@ public final class Daemon implements AutoCloseable {
         for (Path root : api.allowedRoots()) {
             if (probeDir.startsWith(root)) return api;
         }
-        List<Path> roots = new ArrayList<>(api.allowedRoots());
-        roots.add(probeDir);
-        return api.withAllowedRoots(roots);
+        List<HostRoot> roots = new ArrayList<>(api.roots());
+        roots.add(HostRoot.of(probeDir));
+        return api.withRoots(roots);
+    }
+
+    /** Creates missing roots (0700), refuses unsafe ones, and holds each open for the VMs' files. */
+    private static HostFiles hostFiles(ApiSettings api) {
+        try {
+            return HostFiles.open(api.roots());
+        } catch (HostFileException e) {
+            throw new IllegalStateException("flotilla serve cannot use its allowed roots (flotilla.api.allowed-roots): " + e.getMessage(), e);
+        }
     }
 
     public InetSocketAddress apiAddress() {
@@ -193,6 +209,7 @@ public final class Daemon implements AutoCloseable {
         store.close();
         pool.ifPresent(VmPool::close);   // before the Kvm: ready VMs hold VM fds
         kvm.close();
+        files.close();
         stopKamon();
         LOG.info("flotilla daemon stopped");
     }

@@ -37,14 +37,14 @@ final class DaemonGuardian {
     private DaemonGuardian() {}
 
     static Behavior<Command> create(FleetSettings fleetSettings, ServeSettings serve, DesiredStateStore store, Kvm kvm,
-                                    java.util.Optional<dev.flotilla.vm.pool.VmPool> pool,
+                                    java.util.Optional<dev.flotilla.vm.pool.VmPool> pool, dev.flotilla.kvm.hostfs.HostFiles files,
                                     Duration relayTimeout, CompletableFuture<Started> started) {
         return Behaviors.setup(ctx -> {
             ActorRef<FleetProtocol.Command> fleet = ctx.spawn(Fleet.create(fleetSettings, store), "fleet");
             ActorRef<VmMetricsCollector.Command> collector = ctx.spawn(VmMetricsCollector.create(fleet,
-                    serve.pollInterval(), serve.firecrackerFlushInterval()), "metrics");
+                    serve.pollInterval(), serve.firecrackerFlushInterval(), files), "metrics");
             ActorRef<HostAgent.Command> host = ctx.spawn(HostAgent.create(serve.hostName(), HostResources.detect(),
-                    fleetSettings.overCommit(), new ObservedVmLauncher(new KvmVmLauncher(kvm, serve.consoleDir(), pool), collector),
+                    fleetSettings.overCommit(), new ObservedVmLauncher(new KvmVmLauncher(kvm, serve.consoleDir(), pool, files), collector),
                     fleet), "host-" + serve.hostName().replaceAll("[^A-Za-z0-9_-]", "_"));
             ActorRef<FleetProtocol.Command> front = ctx.spawn(FleetFront.create(fleet, collector, relayTimeout), "front");
             started.complete(new Started(front));

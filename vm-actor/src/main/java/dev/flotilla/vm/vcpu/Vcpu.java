@@ -10,10 +10,10 @@ import akka.actor.typed.javadsl.Receive;
 import dev.flotilla.vm.EndReason;
 
 /**
- * The control plane of one vCPU: a child of its {@code MicroVm}. It owns the {@link VcpuLoop} and its
- * platform thread, turns Pause/Resume/Stop into requests on the loop, and reports what the loop observed
- * (paused, resumed, guest ended the VM, exited) to its parent. It answers in Firecracker's vCPU event
- * vocabulary: Paused, Resumed, Exited.
+ * The control plane of one vCPU: a child of its {@code MicroVm}. It owns the {@link VcpuRunner} (the
+ * {@link VcpuLoop} and its platform thread), turns Pause/Resume/Stop into requests on it, and reports what
+ * it observed (paused, resumed, guest ended the VM, exited) to its parent, in order, one report per
+ * answer of the runner. It answers in Firecracker's vCPU event vocabulary: Paused, Resumed, Exited.
  */
 public final class Vcpu extends AbstractBehavior<Vcpu.Command> {
 
@@ -38,17 +38,17 @@ public final class Vcpu extends AbstractBehavior<Vcpu.Command> {
     public record Exited(int index) implements Report {}
 
     private final int index;
-    private final VcpuLoop loop;
+    private final VcpuRunner loop;
     private final ActorRef<Report> parent;
     private boolean exited;
 
     /** @param loopFactory builds the loop around the events sink this actor provides */
-    public static Behavior<Command> create(int index, java.util.function.Function<VcpuEvents, VcpuLoop> loopFactory,
+    public static Behavior<Command> create(int index, java.util.function.Function<VcpuEvents, VcpuRunner> loopFactory,
                                            ActorRef<Report> parent) {
         return Behaviors.setup(ctx -> new Vcpu(ctx, index, loopFactory, parent));
     }
 
-    private Vcpu(ActorContext<Command> ctx, int index, java.util.function.Function<VcpuEvents, VcpuLoop> loopFactory,
+    private Vcpu(ActorContext<Command> ctx, int index, java.util.function.Function<VcpuEvents, VcpuRunner> loopFactory,
                  ActorRef<Report> parent) {
         super(ctx);
         this.index = index;
@@ -61,10 +61,6 @@ public final class Vcpu extends AbstractBehavior<Vcpu.Command> {
             @Override public void exited(int i) { self.tell(new LoopExited()); }
         });
         loop.start();
-    }
-
-    public VcpuLoop loop() {
-        return loop;
     }
 
     @Override

@@ -3,14 +3,14 @@ package dev.flotilla.vm.vcpu;
 import dev.flotilla.vm.EndReason;
 
 /**
- * What a {@link VcpuLoop} reports, from its own platform thread. The {@link Vcpu} actor implements it by
- * telling itself messages, so nothing here may block.
+ * What a {@link VcpuRunner} reports, from its own thread, in order (see its contract). The {@link Vcpu}
+ * actor implements it by telling itself messages, so nothing here may block.
  */
 public interface VcpuEvents {
-    /** The loop is parked outside KVM_RUN after a pause request. */
+    /** The answer to one pause request: the loop is parked outside KVM_RUN (it may have been already). */
     void paused(int index);
 
-    /** The loop is back in KVM_RUN after a resume. */
+    /** The answer to one resume request: the loop runs the guest again (it may have been already). */
     void resumed(int index);
 
     /** The guest (or KVM) ended the VM from this vCPU: reset, power-off, triple fault, emulation failure. */

@@ -4,6 +4,7 @@ import dev.flotilla.kvm.VcpuExit;
 import dev.flotilla.kvm.VcpuFd;
 import dev.flotilla.kvm.memory.GuestAddress;
 import dev.flotilla.kvm.memory.GuestMemory;
+import dev.flotilla.kvm.sys.NativeException;
 import dev.flotilla.vm.EndReason;
 import dev.flotilla.vm.bus.Bus;
 import java.util.Arrays;
@@ -16,17 +17,16 @@ import org.slf4j.LoggerFactory;
  * The KVM_RUN loop of one vCPU, run on a dedicated platform thread {@code vcpu-<vm>-<n>} (never on an
  * Akka dispatcher: KVM_RUN blocks for as long as the guest runs). MMIO and PIO exits are answered here,
  * synchronously, through the VM's buses. Control requests (pause, resume, stop) come from the
- * {@link Vcpu} actor on other threads: they set {@link #request} and kick the thread out of KVM_RUN with a
- * signal; the thread holds no lock while in KVM_RUN.
+ * {@link Vcpu} actor on other threads: they go into the loop's {@link VcpuState} and kick the thread out
+ * of KVM_RUN with a signal; the thread holds no lock while in KVM_RUN. The loop is a function per phase
+ * ({@link #running()}, {@link #paused()}), each returning the phase that follows; finished is final.
  */
-public final class VcpuLoop implements Runnable {
+public final class VcpuLoop implements VcpuRunner, Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(VcpuLoop.class);
 
     /** Exit counters by kind, for metrics: indexes into {@link #exitCounts}. */
     public enum ExitKind { IO_IN, IO_OUT, MMIO_READ, MMIO_WRITE, HLT, INTERRUPTED, OTHER }
-
-    private enum Request { RUN, PAUSE, STOP }
 
     private final String vmId;
     private final int index;
@@ -35,9 +35,8 @@ public final class VcpuLoop implements Runnable {
     private final Bus pio;
     private final Bus mmio;
     private final VcpuEvents events;
-    private final Object parkLock = new Object();
+    private final VcpuState state = new VcpuState();
     private final AtomicLongArray exitCounts = new AtomicLongArray(ExitKind.values().length);
-    private volatile Request request = Request.RUN;
 
     public VcpuLoop(String vmId, int index, VcpuFd fd, GuestMemory memory, Bus pio, Bus mmio, VcpuEvents events) {
         this.vmId = vmId;
@@ -51,6 +50,7 @@ public final class VcpuLoop implements Runnable {
 
     private volatile Thread thread;
 
+    @Override
     public void start() {
         Thread t = new Thread(null, this, "vcpu-" + vmId + "-" + index, 256 * 1024);
         t.setDaemon(true);
@@ -58,7 +58,7 @@ public final class VcpuLoop implements Runnable {
         t.start();
     }
 
-    /** Waits (bounded) for the loop's thread to finish; true if it has. */
+    @Override
     public boolean awaitExit(java.time.Duration timeout) {
         Thread t = thread;
         if (t == null) return true;
@@ -70,26 +70,29 @@ public final class VcpuLoop implements Runnable {
         return !t.isAlive();
     }
 
+    @Override
     public void requestPause() {
-        request = Request.PAUSE;
-        fd.kick();
+        request(VcpuState.Request.PAUSE);
     }
 
+    @Override
     public void requestResume() {
-        synchronized (parkLock) {
-            if (request == Request.PAUSE) request = Request.RUN;
-            parkLock.notifyAll();
-        }
+        request(VcpuState.Request.RESUME);
     }
 
+    @Override
     public void requestStop() {
-        synchronized (parkLock) {
-            request = Request.STOP;
-            parkLock.notifyAll();
-        }
-        fd.kick();
+        request(VcpuState.Request.STOP);
     }
 
+    private void request(VcpuState.Request r) {
+        // A parked loop is woken by the offer itself. A running one is kicked out of KVM_RUN, even for a
+        // resume it already obeys: its answer must not wait for the guest's next exit (a halted guest may
+        // never exit). A kick that lands outside KVM_RUN ends the next KVM_RUN at once, so none is lost.
+        if (state.offer(r) && state.phase() == VcpuState.Phase.RUNNING) fd.kick();
+    }
+
+    @Override
     public long exitCount(ExitKind kind) {
         return exitCounts.get(kind.ordinal());
     }
@@ -98,8 +101,12 @@ public final class VcpuLoop implements Runnable {
     public void run() {
         try {
             fd.bindToCurrentThread();
-            loop();
+            VcpuState.Phase phase = VcpuState.Phase.RUNNING;
+            while (phase != VcpuState.Phase.FINISHED) {
+                phase = phase == VcpuState.Phase.RUNNING ? running() : paused();
+            }
         } catch (Throwable t) {
+            state.finish();
             log.atError().addKeyValue("vm", vmId).addKeyValue("vcpu", index).setCause(t)
                     .log("vCPU loop failed: {}", t.toString());
             events.guestEnded(index, EndReason.of(EndReason.Kind.VMM_ERROR, "vCPU " + index + ": " + t));
@@ -112,31 +119,44 @@ public final class VcpuLoop implements Runnable {
         }
     }
 
-    private void loop() throws InterruptedException {
-        while (true) {
-            Request r = request;
-            if (r == Request.STOP) return;
-            if (r == Request.PAUSE) {
-                if (!parkUntilResumed()) return;
-                continue;
-            }
+    /** Runs the guest until a request waits or the guest ends the VM; returns the next phase. */
+    private VcpuState.Phase running() {
+        while (!state.hasRequest()) {
             EndReason end = handle(fd.run());
             if (end != null) {
+                state.finish();
                 events.guestEnded(index, end);
-                return;
+                return VcpuState.Phase.FINISHED;
             }
         }
+        return apply(state.take());
     }
 
-    /** Parks outside KVM_RUN. Returns false if a stop arrived instead of a resume. */
-    private boolean parkUntilResumed() throws InterruptedException {
-        events.paused(index);
-        synchronized (parkLock) {
-            while (request == Request.PAUSE) parkLock.wait();
-            if (request == Request.STOP) return false;
+    /** Parked outside KVM_RUN until the next request. */
+    private VcpuState.Phase paused() throws InterruptedException {
+        return apply(state.awaitRequest());
+    }
+
+    private VcpuState.Phase apply(VcpuState.Step step) {
+        if (step == null) return state.phase();
+        if (step.from() == VcpuState.Phase.RUNNING && step.to() == VcpuState.Phase.PAUSED) tellKvmclockPaused();
+        step.report(index, events);
+        return step.to();
+    }
+
+    /**
+     * KVM_KVMCLOCK_CTRL, as Firecracker does on pause: the guest's kvmclock learns it was stopped, so a
+     * Linux guest's soft-lockup watchdog does not fire on resume. A guest without kvmclock (the call
+     * answers EINVAL, {@link VcpuFd#kvmclockCtrl} false) has nothing to be told; any other failure is
+     * logged and the pause goes on: a spurious watchdog warning is better than a VM that cannot pause.
+     */
+    private void tellKvmclockPaused() {
+        try {
+            fd.kvmclockCtrl();
+        } catch (NativeException e) {
+            log.atWarn().addKeyValue("vm", vmId).addKeyValue("vcpu", index).addKeyValue("errno", e.errno())
+                    .log("vCPU paused without telling its kvmclock: {}", e.getMessage());
         }
-        events.resumed(index);
-        return true;
     }
 
     /** Answers one exit; returns the reason the VM ends, or null to keep running. */

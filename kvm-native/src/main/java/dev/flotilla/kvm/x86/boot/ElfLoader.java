@@ -37,8 +37,8 @@ public final class ElfLoader {
 
     /** Loads {@code image}, which must be an ELF vmlinux (use {@link KernelLoader} to detect the format). */
     public static KernelImage load(GuestMemory mem, java.nio.file.Path image) throws KernelLoadException {
-        try (ImageFile file = ImageFile.open(image, "kernel image")) {
-            return load(mem, file);
+        try (var file = ImageFile.open(dev.flotilla.kvm.hostfs.HostFiles.unconfined(), image, dev.flotilla.kvm.hostfs.FileUse.KERNEL)) {
+            return load(mem, new ImageFile(file));
         }
     }
 

@@ -4,39 +4,41 @@ import dev.flotilla.kvm.memory.GuestAddress;
 import dev.flotilla.kvm.memory.GuestMemory;
 import dev.flotilla.kvm.memory.GuestMemoryException;
 
-import java.io.IOException;
+import dev.flotilla.kvm.hostfs.FileUse;
+import dev.flotilla.kvm.hostfs.HostFile;
+import dev.flotilla.kvm.hostfs.HostFileException;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A kernel or initrd file opened for loading: bounded reads that turn a short file into a
  * {@link KernelLoadException} naming what was missing, and copies straight from the file into guest RAM.
+ * Reads go through the {@link HostFile}'s fd (opened and type-checked beneath its root), never the name;
+ * the size is the one fstat saw when it was opened. Does not own the file.
  */
-final class ImageFile implements AutoCloseable {
+final class ImageFile {
 
     private static final int COPY_PIECE = 1 << 20;
 
     private final String kind;
     private final Path path;
-    private final FileChannel channel;
+    private final HostFile file;
     private final long size;
 
-    private ImageFile(String kind, Path path, FileChannel channel, long size) {
-        this.kind = kind;
-        this.path = path;
-        this.channel = channel;
-        this.size = size;
+    ImageFile(HostFile file) {
+        this.kind = file.use().what();
+        this.path = file.path();
+        this.file = file;
+        this.size = file.size();
     }
 
-    static ImageFile open(Path path, String what) throws KernelLoadException {
+    /** Opens {@code path} for {@code use} through {@code files}; the caller closes the returned file. */
+    static HostFile open(HostFiles files, Path path, FileUse use) throws KernelLoadException {
         try {
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
-            return new ImageFile(what, path, ch, ch.size());
-        } catch (IOException e) {
-            throw new KernelLoadException("%s %s: cannot open (%s); check the path and its permissions"
-                    .formatted(what, path, e), e);
+            return files.open(path, use);
+        } catch (HostFileException e) {
+            throw new KernelLoadException(e.getMessage(), e);
         }
     }
 
@@ -69,11 +71,11 @@ final class ImageFile implements AutoCloseable {
         try {
             long pos = off;
             while (dst.hasRemaining()) {
-                int n = channel.read(dst, pos);
+                int n = file.readAt(dst, pos);
                 if (n < 0) throw truncated(what, off, want);
                 pos += n;
             }
-        } catch (IOException e) {
+        } catch (HostFileException e) {
             throw new KernelLoadException("%s %s: read error at offset 0x%x (%s)".formatted(kind, path, off, e), e);
         }
     }
@@ -109,12 +111,4 @@ final class ImageFile implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // read-only channel: nothing was buffered, nothing can be lost
-        }
-    }
 }

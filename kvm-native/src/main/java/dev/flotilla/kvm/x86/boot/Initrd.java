@@ -1,14 +1,17 @@
 package dev.flotilla.kvm.x86.boot;
 
-import java.nio.file.Path;
+import dev.flotilla.kvm.hostfs.HostFile;
 import java.util.Objects;
 
-/** Where an initial ramdisk comes from: a file (copied straight into guest RAM) or bytes already in hand. */
+/**
+ * Where an initial ramdisk comes from: a file already opened beneath its root (copied straight from its fd
+ * into guest RAM; the opener closes it) or bytes already in hand.
+ */
 public sealed interface Initrd permits Initrd.FromFile, Initrd.FromBytes {
 
-    record FromFile(Path path) implements Initrd {
+    record FromFile(HostFile file) implements Initrd {
         public FromFile {
-            Objects.requireNonNull(path);
+            Objects.requireNonNull(file);
         }
     }
 
@@ -18,8 +21,8 @@ public sealed interface Initrd permits Initrd.FromFile, Initrd.FromBytes {
         }
     }
 
-    static Initrd of(Path path) {
-        return new FromFile(path);
+    static Initrd of(HostFile file) {
+        return new FromFile(file);
     }
 
     static Initrd of(byte[] bytes) {

@@ -18,12 +18,11 @@ public final class InitrdLoader {
     public static LoadedInitrd load(GuestMemory mem, Initrd initrd, KernelImage kernel, long addrMax)
             throws KernelLoadException {
         if (initrd instanceof Initrd.FromFile f) {
-            String name = "initrd " + f.path();
-            try (ImageFile file = ImageFile.open(f.path(), "initrd")) {
-                long addr = place(mem, name, file.size(), kernel, addrMax);
-                file.copyToGuest(mem, 0, GuestAddress.of(addr), file.size(), "the initrd");
-                return new LoadedInitrd(GuestAddress.of(addr), file.size());
-            }
+            String name = "initrd " + f.file().path();
+            ImageFile file = new ImageFile(f.file());
+            long addr = place(mem, name, file.size(), kernel, addrMax);
+            file.copyToGuest(mem, 0, GuestAddress.of(addr), file.size(), "the initrd");
+            return new LoadedInitrd(GuestAddress.of(addr), file.size());
         }
         byte[] bytes = ((Initrd.FromBytes) initrd).bytes();
         long addr = place(mem, "initrd (in memory)", bytes.length, kernel, addrMax);

@@ -5,6 +5,8 @@ import dev.flotilla.kvm.memory.HeapGuestMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.flotilla.kvm.hostfs.FileUse;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -22,7 +24,7 @@ class InitrdLoaderTest {
     void goesToTheHighestPageAlignedAddressInLowRam() throws Exception {
         byte[] rd = TestImages.pattern(5000, 4);
         Path p = TestImages.write(dir, "initrd", rd);
-        LoadedInitrd l = InitrdLoader.load(mem, Initrd.of(p), kernel, 0x7fff_ffff);
+        LoadedInitrd l = InitrdLoader.load(mem, Initrd.of(HostFiles.unconfined().open(p, FileUse.INITRD)), kernel, 0x7fff_ffff);
         assertEquals(64 * MIB - 8192, l.address().value());
         assertEquals(5000, l.size());
         assertArrayEquals(rd, mem.read(l.address(), rd.length));
@@ -45,7 +47,7 @@ class InitrdLoaderTest {
     @Test
     void emptyInitrdIsRefused() throws Exception {
         Path p = TestImages.write(dir, "empty", new byte[0]);
-        assertTrue(assertThrows(KernelLoadException.class, () -> InitrdLoader.load(mem, Initrd.of(p), kernel, 0x7fff_ffff))
+        assertTrue(assertThrows(KernelLoadException.class, () -> InitrdLoader.load(mem, Initrd.of(HostFiles.unconfined().open(p, FileUse.INITRD)), kernel, 0x7fff_ffff))
                 .getMessage().contains("initrd " + p + ": the file is empty"));
     }
 }

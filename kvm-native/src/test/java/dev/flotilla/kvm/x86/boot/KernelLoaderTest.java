@@ -27,7 +27,7 @@ class KernelLoaderTest {
                 .getMessage().contains("the file is empty"));
         Path missing = dir.resolve("missing");
         assertTrue(assertThrows(KernelLoadException.class, () -> KernelLoader.load(mem, missing))
-                .getMessage().contains("cannot open"));
+                .getMessage().contains("does not exist"));
     }
 
     @Test

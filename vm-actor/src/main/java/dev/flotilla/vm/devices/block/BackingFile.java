@@ -1,7 +1,9 @@
 package dev.flotilla.vm.devices.block;
 
-import dev.flotilla.kvm.sys.Errno;
-import dev.flotilla.kvm.sys.LibC;
+import dev.flotilla.kvm.hostfs.FileUse;
+import dev.flotilla.kvm.hostfs.HostFile;
+import dev.flotilla.kvm.hostfs.HostFileException;
+import dev.flotilla.kvm.hostfs.HostFiles;
 import dev.flotilla.kvm.sys.Native;
 import dev.flotilla.kvm.sys.NativeException;
 import dev.flotilla.kvm.sys.VectoredIo;
@@ -9,7 +11,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,14 +19,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The host file behind a virtio-blk device: opened read-write or read-only, its capacity fixed in
- * 512-byte sectors when it is opened (a swap opens a new one). All I/O is positional, so neither
- * handle has cursor state. Used by the device worker only, apart from open and close.
+ * 512-byte sectors when it is opened (a swap opens a new one). All I/O is positional, so there is no
+ * cursor state. Used by the device worker only, apart from open and close.
  *
- * <p>Two handles on the same open file: a raw fd for vectored I/O straight into guest RAM at host
- * addresses ({@link #read(long, VectoredIo)}: one preadv per request), and a {@code FileChannel}
- * for ByteBuffer I/O when the guest memory has no host addresses (heap memory in tests) and for
- * fsync. The channel is opened through {@code /proc/self/fd/<fd>}, so both are the same inode even
- * if the path is renamed or replaced in between.
+ * <p>A drive is opened beneath its allowed root by {@link HostFiles} (no link followed unless the root allows
+ * it, never out of the root, a FIFO or device refused) and used only through that fd from then on: vectored
+ * I/O straight into guest RAM at host addresses ({@link #read(long, VectoredIo)}: one preadv per request),
+ * ByteBuffer I/O when the guest memory has no host addresses (heap memory in tests), and fsync. Tests may
+ * instead give a {@code FileChannel} (alone, or next to a raw fd) to inject faults.
  */
 public final class BackingFile implements AutoCloseable {
 
@@ -34,8 +35,11 @@ public final class BackingFile implements AutoCloseable {
     public static final int SECTOR_SIZE = 512;
 
     private final Path path;
+    /** The opened drive; null when built from a channel. */
+    private final HostFile file;
+    /** Tests only: ByteBuffer I/O and fsync through this instead of {@link #file}. */
     private final FileChannel channel;
-    /** The raw fd (O_CLOEXEC), or -1 when built from a channel alone. Closed with the channel. */
+    /** The raw fd for vectored I/O, or -1 when built from a channel alone. Closed with the file. */
     private final int fd;
     private final boolean readOnly;
     private final long sizeBytes;
@@ -48,11 +52,16 @@ public final class BackingFile implements AutoCloseable {
 
     /** Owns {@code fd} (or -1 for none) and {@code channel} from now on, which must be the same file. */
     BackingFile(Path path, FileChannel channel, int fd, boolean readOnly) throws IOException {
+        this(path, null, Objects.requireNonNull(channel, "channel"), fd, readOnly, channel.size());
+    }
+
+    private BackingFile(Path path, HostFile file, FileChannel channel, int fd, boolean readOnly, long sizeBytes) {
         this.path = Objects.requireNonNull(path, "path");
-        this.channel = Objects.requireNonNull(channel, "channel");
+        this.file = file;
+        this.channel = channel;
         this.fd = fd;
         this.readOnly = readOnly;
-        this.sizeBytes = channel.size();
+        this.sizeBytes = sizeBytes;
         if (sizeBytes % SECTOR_SIZE != 0) {
             log.atWarn().addKeyValue("path", path).addKeyValue("size", sizeBytes)
                     .log("backing file {} is {} bytes, not a multiple of {}: the guest sees {} sectors and not the last {} bytes",
@@ -61,51 +70,24 @@ public final class BackingFile implements AutoCloseable {
     }
 
     /**
-     * Opens {@code path} for a drive.
+     * Opens {@code path} for a drive beneath its root in {@code files}, checking that it is a regular file
+     * (or a block device where the root allows them).
      *
-     * @throws IOException naming the file and what to check, if it cannot be opened or sized
+     * @throws IOException naming the file and what to do, if it cannot be opened or is not a disk image
      */
-    public static BackingFile open(Path path, boolean readOnly) throws IOException {
-        int fd = openRaw(path, readOnly);
-        Path self = Path.of("/proc/self/fd/" + fd);
-        FileChannel ch;
+    public static BackingFile open(HostFiles files, Path path, boolean readOnly) throws IOException {
+        HostFile f;
         try {
-            ch = readOnly ? FileChannel.open(self, StandardOpenOption.READ)
-                    : FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        } catch (IOException | RuntimeException e) {
-            Native.closeQuietly(fd);
-            throw new IOException("cannot open backing file " + path + ": reopening it as " + self + " failed (" + e
-                    + "); the VMM needs /proc mounted", e);
+            f = files.open(path, readOnly ? FileUse.DRIVE_READ_ONLY : FileUse.DRIVE_READ_WRITE);
+        } catch (HostFileException e) {
+            throw new IOException("cannot open backing file: " + e.getMessage(), e);
         }
-        try {
-            return new BackingFile(path, ch, fd, readOnly);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            Native.closeQuietly(fd);
-            throw new IOException("cannot size backing file " + path + ": " + e.getMessage(), e);
-        }
+        return new BackingFile(path, f, null, f.fd(), readOnly, f.size());
     }
 
-    /** open(2) with O_CLOEXEC; errors as the user can act on them. */
-    private static int openRaw(Path path, boolean readOnly) throws IOException {
-        int fd = Native.libc().open(path.toString(), (readOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC);
-        if (fd >= 0) return fd;
-        int errno = Native.errno();
-        switch (errno) {
-            case Errno.ENOENT:
-                throw new IOException("cannot open backing file " + path + ": it does not exist; create it or fix path_on_host");
-            case Errno.EACCES:
-            case Errno.EPERM:
-                throw new IOException("cannot open backing file " + path + (readOnly ? " for reading" : " for reading and writing")
-                        + ": permission denied; fix its mode/owner" + (readOnly ? "" : " or set is_read_only"));
-            case Errno.EROFS:
-                throw new IOException("cannot open backing file " + path + " for writing: it is on a read-only file system; "
-                        + "set is_read_only or move it");
-            case Errno.EISDIR:
-                throw new IOException("cannot open backing file " + path + ": it is a directory; give the path of a disk image file");
-            default:
-                throw new IOException("cannot open backing file " + path + ": " + Errno.describe(errno));
-        }
+    /** Opens {@code path} as the operator named it ({@link HostFiles#unconfined()}): tests and hand-started VMs. */
+    public static BackingFile open(Path path, boolean readOnly) throws IOException {
+        return open(HostFiles.unconfined(), path, readOnly);
     }
 
     public Path path() {
@@ -179,7 +161,7 @@ public final class BackingFile implements AutoCloseable {
         try {
             for (ByteBuffer b : dsts) {
                 while (b.hasRemaining()) {
-                    int n = channel.read(b, pos);
+                    int n = channel != null ? channel.read(b, pos) : file.readAt(b, pos);
                     if (n < 0) {
                         throw new BackingFileException(IoErrorKind.SHORT_READ, "read of " + path + " at " + pos
                                 + ": end of file (was it truncated while in use?)", null);
@@ -200,7 +182,7 @@ public final class BackingFile implements AutoCloseable {
         try {
             for (ByteBuffer b : srcs) {
                 while (b.hasRemaining()) {
-                    pos += channel.write(b, pos);
+                    pos += channel != null ? channel.write(b, pos) : file.writeAt(b, pos);
                 }
             }
         } catch (IOException e) {
@@ -211,7 +193,11 @@ public final class BackingFile implements AutoCloseable {
     /** fsync: data and metadata reach the disk. */
     void flush() throws BackingFileException {
         try {
-            channel.force(true);
+            if (channel != null) {
+                channel.force(true);
+            } else {
+                file.sync();
+            }
         } catch (IOException e) {
             throw wrap("fsync", -1, e);
         }
@@ -225,6 +211,10 @@ public final class BackingFile implements AutoCloseable {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        if (file != null) {
+            file.close();   // its fd is the raw fd
+            return;
+        }
         try {
             channel.close();
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.flotilla.vm.devices.block;
 
+import dev.flotilla.kvm.hostfs.HostFiles;
 import dev.flotilla.kvm.memory.GuestMemory;
 import dev.flotilla.kvm.memory.MmapGuestMemory;
 import dev.flotilla.kvm.sys.VectoredIo;
@@ -72,6 +73,8 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
     private static final int IOVECS_INITIAL = SEG_MAX + 2;
 
     private final String driveId;
+    /** Where a swapped-in file is opened: the same roots as the first one. */
+    private final HostFiles files;
     private final boolean readOnly;
     private final byte[] serial;
     private final RateLimiter limiter;
@@ -99,7 +102,13 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
      * @param backing    the opened file; the device owns it from now on
      */
     public VirtioBlock(String workerName, String driveId, BackingFile backing, Optional<RateLimiter> limiter) {
+        this(workerName, driveId, backing, limiter, HostFiles.unconfined());
+    }
+
+    /** @param files where {@link #swapBackingFile} opens a new file (the roots the first one was opened under) */
+    public VirtioBlock(String workerName, String driveId, BackingFile backing, Optional<RateLimiter> limiter, HostFiles files) {
         super(workerName, 1);
+        this.files = Objects.requireNonNull(files, "files");
         this.driveId = Objects.requireNonNull(driveId, "driveId");
         this.backing = Objects.requireNonNull(backing, "backing");
         this.readOnly = backing.readOnly();
@@ -109,14 +118,14 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
     }
 
     /**
-     * Opens the drive's backing file and builds the device.
+     * Opens the drive's backing file beneath its root in {@code files} and builds the device.
      *
-     * @throws IOException naming the file, if it cannot be opened
+     * @throws IOException naming the file and what to do, if it cannot be opened or is not a disk image
      */
-    public static VirtioBlock open(String workerName, DriveConfig drive) throws IOException {
-        BackingFile file = BackingFile.open(drive.pathOnHost(), drive.isReadOnly());
+    public static VirtioBlock open(String workerName, DriveConfig drive, HostFiles files) throws IOException {
+        BackingFile file = BackingFile.open(files, drive.pathOnHost(), drive.isReadOnly());
         try {
-            return new VirtioBlock(workerName, drive.driveId(), file, drive.rateLimiter().map(RateLimiterConfig::newLimiter));
+            return new VirtioBlock(workerName, drive.driveId(), file, drive.rateLimiter().map(RateLimiterConfig::newLimiter), files);
         } catch (RuntimeException | Error e) {
             file.close();
             throw e;
@@ -160,7 +169,7 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
      * @throws IOException if the new file cannot be opened; the old one stays in use
      */
     public CompletableFuture<Long> swapBackingFile(Path path) throws IOException {
-        BackingFile next = BackingFile.open(path, readOnly);
+        BackingFile next = BackingFile.open(files, path, readOnly);
         PendingSwap swap = new PendingSwap(next, new CompletableFuture<>());
         PendingSwap superseded = pending.getAndSet(swap);
         if (superseded != null) {
@@ -228,14 +237,20 @@ public final class VirtioBlock extends WorkerBackedDevice implements LiveDevice 
      * @throws IOException if the file cannot be opened or no longer has the size the guest knew
      */
     public static VirtioBlock restore(String workerName, BlockState state, Optional<RateLimiter> limiter) throws IOException {
-        BackingFile file = BackingFile.open(state.pathOnHost(), state.readOnly());
+        return restore(workerName, state, limiter, HostFiles.unconfined());
+    }
+
+    /** As {@link #restore(String, BlockState, Optional)}, opening the file beneath its root in {@code files}. */
+    public static VirtioBlock restore(String workerName, BlockState state, Optional<RateLimiter> limiter, HostFiles files)
+            throws IOException {
+        BackingFile file = BackingFile.open(files, state.pathOnHost(), state.readOnly());
         try {
             if (file.capacitySectors() != state.capacitySectors()) {
                 throw new IOException("cannot restore drive " + state.driveId() + ": backing file " + state.pathOnHost()
                         + " has " + file.capacitySectors() + " sectors, the snapshot's guest knew " + state.capacitySectors()
                         + "; restore with the file as it was when the snapshot was taken");
             }
-            return new VirtioBlock(workerName, state.driveId(), file, limiter);
+            return new VirtioBlock(workerName, state.driveId(), file, limiter, files);
         } catch (IOException | RuntimeException | Error e) {
             file.close();
             throw e;

@@ -17,6 +17,11 @@
  * and BLK_SIZE are offered (so Linux can send multi-segment requests), and a driver that does not
  * negotiate FLUSH gets write-through (fsync after every write), as the spec asks.
  *
+ * <p>Opening: the drive (at build, at a swap, at a restore) is opened by {@code HostFiles} beneath its
+ * allowed root — no symbolic link unless the root allows them and never out of it, O_NONBLOCK, a regular file
+ * (or a block device where the root allows them) checked on the fd — and {@code BackingFile} then does all
+ * its I/O and fsync on that one fd, never reopening the name.
+ *
  * <p>Threads: the request path runs on the device's worker, one request at a time under a lock
  * that swaps also take, so a swap lands between two requests. A host I/O failure fails one request
  * and never the device: only a bug (an exception escaping the worker) marks it NEEDS_RESET.

@@ -1,22 +1,25 @@
 package dev.flotilla.vm.devices.vsock;
 
+import dev.flotilla.kvm.hostfs.SocketDirectory;
 import dev.flotilla.kvm.sys.Native;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The device's listening socket at {@code uds_path}; closing it removes the socket file. */
+/**
+ * The device's listening socket at {@code uds_path}, with its directory held open beneath its root; closing it
+ * removes the socket (unlinkat in that directory, and only if the name is still a socket).
+ */
 public final class UnixListener implements VsockMuxer.HostListener, AutoCloseable {
 
     private final UnixSockets io;
     private final int fd;
-    private final Path path;
+    private final SocketDirectory dir;
     private boolean closed;
 
-    UnixListener(UnixSockets io, int fd, Path path) {
+    UnixListener(UnixSockets io, int fd, SocketDirectory dir) {
         this.io = io;
         this.fd = fd;
-        this.path = path;
+        this.dir = dir;
     }
 
     public int fd() {
@@ -24,7 +27,12 @@ public final class UnixListener implements VsockMuxer.HostListener, AutoCloseabl
     }
 
     public Path path() {
-        return path;
+        return dir.path();
+    }
+
+    /** The directory the socket lives in: host-port sockets ({@code <uds_path>_<port>}) are reached through it too. */
+    SocketDirectory directory() {
+        return dir;
     }
 
     @Override
@@ -38,10 +46,7 @@ public final class UnixListener implements VsockMuxer.HostListener, AutoCloseabl
         if (closed) return;
         closed = true;
         Native.closeQuietly(fd);
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // a socket file we cannot remove only blocks a later bind, which then says so
-        }
+        dir.removeSocket();
+        dir.close();
     }
 }

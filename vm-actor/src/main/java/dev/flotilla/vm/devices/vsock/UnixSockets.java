@@ -6,8 +6,11 @@ import dev.flotilla.kvm.sys.NativeException;
 import dev.flotilla.kvm.sys.NativeStruct;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.flotilla.kvm.hostfs.HostFiles;
+import dev.flotilla.kvm.hostfs.SocketDirectory;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Non-blocking Unix-domain stream sockets on raw fds, so the device worker's epoll can wait on them next
@@ -16,6 +19,8 @@ import java.nio.file.Path;
  * the device worker only (or from one test thread).
  */
 public final class UnixSockets implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(UnixSockets.class);
 
     static final int EAGAIN = 11;
     static final int EINTR = 4;
@@ -26,25 +31,40 @@ public final class UnixSockets implements AutoCloseable {
 
     private final NativeStruct transfer = new NativeStruct(TRANSFER);
 
-    /** Binds and listens at {@code path}, which must not exist yet. */
+    /** Binds and listens at {@code path} as the operator named it ({@link HostFiles#unconfined()}). */
     public UnixListener listen(Path path) throws IOException {
-        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("vsock uds_path " + path + " already exists: remove the stale socket or choose another path");
-        }
-        int fd = socket("socket(AF_UNIX) for " + path);
-        try (NativeStruct addr = sockaddr(path)) {
-            if (Native.libc().bind(fd, addr.address(), addrLen(path)) != 0) {
-                throw new IOException(NativeException.of("bind(" + path + ")", Native.errno()).getMessage()
-                        + " — check that the directory exists and is writable");
+        return listen(HostFiles.unconfined().socketDirectory(path));
+    }
+
+    /**
+     * Binds and listens at the socket name in {@code dir} (held open beneath its root), after removing a
+     * socket an earlier run left there; anything else at that name is refused and left alone. The listener
+     * owns {@code dir} from now on, also when this fails.
+     */
+    public UnixListener listen(SocketDirectory dir) throws IOException {
+        Path path = dir.path();
+        int fd = -1;
+        try {
+            if (dir.removeStaleSocket()) {
+                log.atInfo().addKeyValue("uds_path", path).log("removed the stale vsock socket {} left by an earlier run", path);
             }
-            if (Native.libc().listen(fd, 128) != 0) {
-                throw new IOException(NativeException.of("listen(" + path + ")", Native.errno()).getMessage());
+            fd = socket("socket(AF_UNIX) for " + path);
+            Path at = dir.address("");
+            try (NativeStruct addr = sockaddr(at)) {
+                if (Native.libc().bind(fd, addr.address(), addrLen(at)) != 0) {
+                    throw new IOException(NativeException.of("bind(" + path + ")", Native.errno()).getMessage()
+                            + " — check that the directory is writable and nothing else appeared at that path");
+                }
+                if (Native.libc().listen(fd, 128) != 0) {
+                    throw new IOException(NativeException.of("listen(" + path + ")", Native.errno()).getMessage());
+                }
             }
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(fd);
+            dir.close();
             throw e;
         }
-        return new UnixListener(this, fd, path);
+        return new UnixListener(this, fd, dir);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.flotilla.vm.devices.vsock;
 
+import dev.flotilla.kvm.hostfs.HostFiles;
 import dev.flotilla.kvm.sys.LibC;
 import dev.flotilla.vm.config.VsockConfig;
 import dev.flotilla.vm.virtio.DescriptorChain;
@@ -65,7 +66,7 @@ public final class VirtioVsock extends WorkerBackedDevice implements dev.flotill
                 worker.removeBackend(fd);
             }
         };
-        this.muxer = new VsockMuxer(guestCid, limits, port -> sockets.connect(hostPath(port)), watcher, metrics,
+        this.muxer = new VsockMuxer(guestCid, limits, port -> sockets.connect(listener.directory().socketAddress("_" + port)), watcher, metrics,
                 System::nanoTime);
         worker.addBackend(listener.fd(), LibC.EPOLLIN, VsockMuxer.LISTENER_TOKEN);
     }
@@ -77,10 +78,19 @@ public final class VirtioVsock extends WorkerBackedDevice implements dev.flotill
      * @throws IOException if the socket cannot be bound (path exists, directory missing, too long)
      */
     public static VirtioVsock open(String name, VsockConfig config, VsockLimits limits) throws IOException {
+        return open(name, config, limits, HostFiles.unconfined());
+    }
+
+    /**
+     * As {@link #open(String, VsockConfig, VsockLimits)}, with the socket's directory opened beneath its root in
+     * {@code files}: a socket left at {@code uds_path} by an earlier run (a daemon killed with -9) is removed;
+     * a regular file, a link or anything else there is refused and left untouched.
+     */
+    public static VirtioVsock open(String name, VsockConfig config, VsockLimits limits, HostFiles files) throws IOException {
         UnixSockets sockets = new UnixSockets();
         UnixListener listener = null;
         try {
-            listener = sockets.listen(config.udsPath());
+            listener = sockets.listen(files.socketDirectory(config.udsPath()));
             return new VirtioVsock(name, config.guestCid(), config.udsPath(), limits, sockets, listener);
         } catch (IOException | RuntimeException e) {
             if (listener != null) listener.close();

@@ -11,7 +11,12 @@
  * <p>Host side. One Unix socket per device at {@code uds_path}: a host program connects, writes
  * {@code CONNECT <port>\n}, and once the guest answers our REQUEST with RESPONSE it reads
  * {@code OK <host port>\n} followed by the stream (a RST closes it). A guest connection to host port P is
- * bridged to a connection to {@code <uds_path>_<P>}.
+ * bridged to a connection to {@code <uds_path>_<P>}. The socket's directory is held open beneath its allowed
+ * root ({@code dev.flotilla.kvm.hostfs.SocketDirectory}); bind, connect and unlink all go through it. A socket
+ * left at {@code uds_path} by a run that was killed (kill -9, OOM killer) is removed at start — only if it is a
+ * socket (fstatat without following links, then unlinkat in that directory); a regular file, a link or
+ * anything else there is an error and stays untouched. A guest's connection to host port P only reaches
+ * {@code <uds_path>_<P>} if that name is itself a socket, not a link to one elsewhere.
  *
  * <p>Why raw fds and not java.nio. Java 17 has UNIX-domain {@code SocketChannel}s, but their fds are not
  * reachable without reflection into JDK internals, and a {@code Selector} cannot wait on the queue

@@ -19,14 +19,14 @@ class BackingFileTest {
     @Test
     void aMissingFileIsNamedAndTheFixSaid() {
         IOException e = assertThrows(IOException.class, () -> BackingFile.open(dir.resolve("nope.img"), false));
-        assertEquals("cannot open backing file " + dir.resolve("nope.img") + ": it does not exist; create it or fix path_on_host",
+        assertEquals("cannot open backing file: drive " + dir.resolve("nope.img") + ": it does not exist; create it or fix path_on_host",
                 e.getMessage());
     }
 
     @Test
     void aDirectoryForAWritableDriveIsRefusedSayingWhatToGive() {
         IOException e = assertThrows(IOException.class, () -> BackingFile.open(dir, false));
-        assertEquals("cannot open backing file " + dir + ": it is a directory; give the path of a disk image file", e.getMessage());
+        assertEquals("cannot open backing file: drive " + dir + ": it is a directory; give the path of a file", e.getMessage());
     }
 
     @Test

@@ -88,7 +88,8 @@ class UnixSocketsTest {
         Path p = dir.resolve("taken");
         Files.createFile(p);
         IOException e = assertThrows(IOException.class, () -> io.listen(p));
-        assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+        assertTrue(e.getMessage().contains("exists and is a regular file") && e.getMessage().contains("left untouched"), e.getMessage());
+        assertTrue(Files.isRegularFile(p), "the file is left where it was");
         IOException c = assertThrows(IOException.class, () -> io.connect(dir.resolve("nobody_6000")));
         assertTrue(c.getMessage().contains("connect("), c.getMessage());
     }
