@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * kill -9 of a real {@code flotilla serve} loses nothing: a VM with a drive, a TAP, a metrics file and a console
- * log comes back in the next daemon with the same drive open, its TAP re-created under the same name and guest
+ * kill -9 of a real {@code flotilla serve} loses nothing: a VM with a drive, a TAP, a vsock, a metrics file and a
+ * console log comes back in the next daemon with the same drive open, its TAP re-created under the same name and guest
  * MAC, metrics appended to the same file and its console log continued, and with its creation time kept.
  *
  * <p>The daemon runs inside a network namespace this test makes ({@code ip netns exec} execs the JVM in place),
@@ -70,11 +70,12 @@ class DaemonKillRecoveryIT {
     }
 
     @Test
-    void aVmWithADriveATapAMetricsFileAndAConsoleLogComesBackAfterKillMinus9() throws Exception {
+    void aVmWithADriveATapAVsockAMetricsFileAndAConsoleLogComesBackAfterKillMinus9() throws Exception {
         Path kernel = DaemonProcess.probeUnder(dir);
         Path disk = dir.resolve("files/data.img");
         Files.write(disk, new byte[1 << 20]);
         Path metrics = dir.resolve("files/keeper.metrics");
+        Path vsock = dir.resolve("files/keeper.vsock");
         String token = UUID.randomUUID().toString();
         String tap = TestNetns.randomName("fltk");
         try (TestNetns ns = TestNetns.create()) {
@@ -93,6 +94,7 @@ class DaemonKillRecoveryIT {
                     + "\"is_read_only\":false}],"
                     + "\"network-interfaces\":[{\"iface_id\":\"eth0\",\"host_dev_name\":\"" + tap + "\",\"guest_mac\":\""
                     + ns.guestMac() + "\"}],"
+                    + "\"vsock\":{\"guest_cid\":3,\"uds_path\":\"" + vsock + "\"},"
                     + "\"metrics\":{\"metrics_path\":\"" + metrics + "\"}}";
 
             String createdAt;
@@ -127,6 +129,7 @@ class DaemonKillRecoveryIT {
                 assertEquals(ns.guestMac(), nic.get("guest_mac").asText(), "the same MAC");
                 assertTapIn(ns, tap);
                 assertTrue(openFiles(second.pid()).contains(disk), "the drive is open again");
+                assertTrue(Files.exists(vsock, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the vsock socket is listening again");
                 assertEquals(metrics.toString(), vm.get("config").get("metrics").get("metrics_path").asText());
                 assertEquals(204, api.call("PUT", "/vms/keeper/actions", "{\"action_type\":\"FlushMetrics\"}").status());
                 assertEquals(2, Files.readAllLines(metrics).size(), "metrics appended to the same file");
