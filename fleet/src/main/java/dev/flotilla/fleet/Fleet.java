@@ -223,7 +223,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
             m.replyTo().tell(StatusReply.success(new FleetProtocol.CreateAnswer(e.view(), true)));
             return this;
         }
-        if (e.deleting || m.idempotencyKey().isEmpty() || !e.creation.flatMap(StoredVm.Creation::idempotencyKey).equals(m.idempotencyKey())) {
+        boolean sameKey = m.idempotencyKey().isPresent()
+                && e.creation.flatMap(StoredVm.Creation::idempotencyKey).equals(m.idempotencyKey());
+        if (e.deleting || !sameKey) {
             if (e.deleting || e.creation.isEmpty()) return FleetRefusals.refuse(m.replyTo(), FleetRefusals.exists(e));
             return FleetRefusals.refuse(m.replyTo(), new FleetException(Kind.CONFLICT, "VM '" + e.id() + "' already exists "
                     + "with another configuration: a repeated creation must send the same body; DELETE /vms/" + e.id()

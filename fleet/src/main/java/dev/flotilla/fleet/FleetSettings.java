@@ -64,19 +64,23 @@ public record FleetSettings(double admissionRatePerSecond, int admissionBurst, O
     }
 
     public FleetSettings withAdmission(double ratePerSecond, int burst) {
-        return new FleetSettings(ratePerSecond, burst, overCommit, placement, restart, answerStartWithin, maxInterruptedStarts, startupStashCapacity);
+        return new FleetSettings(ratePerSecond, burst, overCommit, placement, restart, answerStartWithin,
+                maxInterruptedStarts, startupStashCapacity);
     }
 
     public FleetSettings withOverCommit(OverCommit o) {
-        return new FleetSettings(admissionRatePerSecond, admissionBurst, o, placement, restart, answerStartWithin, maxInterruptedStarts, startupStashCapacity);
+        return new FleetSettings(admissionRatePerSecond, admissionBurst, o, placement, restart, answerStartWithin,
+                maxInterruptedStarts, startupStashCapacity);
     }
 
     public FleetSettings withPlacement(PlacementStrategy p) {
-        return new FleetSettings(admissionRatePerSecond, admissionBurst, overCommit, p, restart, answerStartWithin, maxInterruptedStarts, startupStashCapacity);
+        return new FleetSettings(admissionRatePerSecond, admissionBurst, overCommit, p, restart, answerStartWithin,
+                maxInterruptedStarts, startupStashCapacity);
     }
 
     public FleetSettings withRestart(RestartSettings r) {
-        return new FleetSettings(admissionRatePerSecond, admissionBurst, overCommit, placement, r, answerStartWithin, maxInterruptedStarts, startupStashCapacity);
+        return new FleetSettings(admissionRatePerSecond, admissionBurst, overCommit, placement, r, answerStartWithin,
+                maxInterruptedStarts, startupStashCapacity);
     }
 
     public FleetSettings withAnswerStartWithin(Duration d) {
