@@ -70,13 +70,8 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Config config) {
         ServeSettings serve = ServeSettings.fromConfig(config);
         FleetSettings fleetSettings = FleetSettings.fromConfig(config);
+        checkAnswerTimes(fleetSettings, ApiSettings.fromConfig(config));
         ApiSettings api = withProbeRoot(ApiSettings.fromConfig(config));
-        if (fleetSettings.answerStartWithin().compareTo(api.askTimeout()) >= 0) {
-            // else a VM being created could be answered 503 while the fleet still holds its answer
-            throw new IllegalStateException("flotilla.fleet.answer-start-within (" + fleetSettings.answerStartWithin().toMillis()
-                    + " ms) must be shorter than flotilla.api.ask-timeout (" + api.askTimeout().toMillis() + " ms): lower the "
-                    + "first or raise the second");
-        }
         KvmAvailability kvmState = Kvm.availability();
         if (!kvmState.usable()) {
             throw new IllegalStateException("flotilla serve needs a usable /dev/kvm: " + kvmState.describe());
@@ -127,6 +122,18 @@ public final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
+        }
+    }
+
+    /**
+     * The fleet answers a slow start (202) before the API gives up on the fleet (503): else a VM being created
+     * could be answered with an error while the fleet still holds its true answer.
+     */
+    static void checkAnswerTimes(FleetSettings fleet, ApiSettings api) {
+        if (fleet.answerStartWithin().compareTo(api.askTimeout()) >= 0) {
+            throw new IllegalStateException("flotilla.fleet.answer-start-within (" + fleet.answerStartWithin().toMillis()
+                    + " ms) must be shorter than flotilla.api.ask-timeout (" + api.askTimeout().toMillis() + " ms): lower the "
+                    + "first or raise the second");
         }
     }
 
