@@ -205,10 +205,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         if (refused.isPresent()) return FleetRefusals.refuse(m.replyTo(), refused.get());
         e.started = true;
         e.shouldRun = true;
-        ActorRef<StatusReply<FleetProtocol.CreateAnswer>> replyTo = m.replyTo();
-        e.awaitingRunning.add(r -> replyTo.tell(r.isSuccess()
-                ? StatusReply.success(new FleetProtocol.CreateAnswer(r.getValue(), false)) : StatusReply.error(r.getError())));
+        awaitCreation(e, m.replyTo(), false);
         registry.add(e);
+        e.creationPending = true;
         e.startCountedByCreation = true;
         StoredVm.Creation creation = new StoredVm.Creation(fingerprint, m.idempotencyKey());
         registry.creations.remember(e, creation);
@@ -220,7 +219,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
     /** A creation whose id or Idempotency-Key names an existing VM: that VM if it repeats its creation, else a conflict. */
     private Behavior<FleetProtocol.Command> answerRepeat(VmEntry e, CreateVm m, String fingerprint) {
         if (!e.deleting && CreationRequests.repeats(e, m, fingerprint)) {
-            m.replyTo().tell(StatusReply.success(new FleetProtocol.CreateAnswer(e.view(), true)));
+            // not durable yet: the repeat gets the first request's outcome, whatever it turns out to be
+            if (e.creationPending) awaitCreation(e, m.replyTo(), true);
+            else m.replyTo().tell(StatusReply.success(new FleetProtocol.CreateAnswer(e.view(), true)));
             return this;
         }
         boolean sameKey = m.idempotencyKey().isPresent()
@@ -234,6 +235,11 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         return FleetRefusals.refuse(m.replyTo(), new FleetException(Kind.CONFLICT, "Idempotency-Key '" + m.idempotencyKey().get()
                 + "' was used for another request (it created VM '" + e.id() + "'): repeat that request unchanged, or "
                 + "send this one under a new key"));
+    }
+
+    private static void awaitCreation(VmEntry e, ActorRef<StatusReply<FleetProtocol.CreateAnswer>> replyTo, boolean repeated) {
+        e.awaitingRunning.add(r -> replyTo.tell(r.isSuccess()
+                ? StatusReply.success(new FleetProtocol.CreateAnswer(r.getValue(), repeated)) : StatusReply.error(r.getError())));
     }
 
     /** InstanceStart is the fleet's own (admission, placement); the other actions go to {@link VmActions}. */
@@ -280,7 +286,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
 
     private Behavior<FleetProtocol.Command> onStartPersisted(StartPersisted m) {
         VmEntry e = registry.vm(m.id()).orElse(null);
-        if (e == null || e.deleting) return this;
+        if (e == null) return this;
+        e.creationPending = false;
+        if (e.deleting) return this;
         if (m.error() != null) {
             FleetException why = new FleetException(Kind.INTERNAL, "VM '" + m.id() + "' was not "
                     + (m.creation() ? "created" : "started") + ": saving its desired state failed: "

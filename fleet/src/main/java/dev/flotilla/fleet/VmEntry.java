@@ -44,6 +44,8 @@ final class VmEntry {
     boolean startPending;
     /** The store counts the current run's start as begun and not settled (neither running nor ended yet). */
     boolean startUnsettled;
+    /** Created by POST /vms and not durable yet: a repeat waits for the first request's outcome. */
+    boolean creationPending;
     /** The store row written by the creation counts the first start already (the create is its start). */
     boolean startCountedByCreation;
 

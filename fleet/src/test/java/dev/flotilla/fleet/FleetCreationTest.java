@@ -66,6 +66,23 @@ class FleetCreationTest {
     }
 
     @Test
+    void aRepeatRightBehindTheFirstGetsTheSameVmOnceItIsDurable() {
+        try (FleetHarness h = harness(SETTINGS)) {
+            h.addHost("h1", 4, 4096);
+            TestProbe<StatusReply<CreateAnswer>> first = kit.createTestProbe();
+            TestProbe<StatusReply<CreateAnswer>> second = kit.createTestProbe();
+            h.fleet.tell(new FleetProtocol.CreateVm(vm("twice"), first.getRef()));
+            h.fleet.tell(new FleetProtocol.CreateVm(vm("twice"), second.getRef()));
+            StatusReply<CreateAnswer> a = first.receiveMessage(FleetHarness.WAIT);
+            StatusReply<CreateAnswer> b = second.receiveMessage(FleetHarness.WAIT);
+            assertTrue(a.isSuccess() && b.isSuccess(), () -> a + " / " + b);
+            assertFalse(a.getValue().repeated());
+            assertTrue(b.getValue().repeated());
+            assertEquals(1, h.launcher.spawnCount("twice"));
+        }
+    }
+
+    @Test
     void aCreateUnderAnIdempotencyKeyRetriedMakesOneVmAndTheKeyWithAnotherBodyConflicts() throws Exception {
         try (FleetHarness h = harness(SETTINGS)) {
             h.addHost("h1", 4, 4096);
