@@ -28,9 +28,12 @@ public final class DefinitionCodec {
     /** The stored format of this codec. */
     public static final int FORMAT = 1;
 
-    private final ObjectMapper mapper;
+    /** One mapper for every codec: Jackson builds its (de)serializers once, not once per store and fingerprint. */
+    private static final ObjectMapper MAPPER = newMapper();
 
-    public DefinitionCodec() {
+    private final ObjectMapper mapper = MAPPER;
+
+    private static ObjectMapper newMapper() {
         SimpleModule paths = new SimpleModule("flotilla-paths");
         paths.addSerializer(Path.class, new JsonSerializer<>() {
             @Override
@@ -44,7 +47,7 @@ public final class DefinitionCodec {
                 return Path.of(p.getValueAsString());
             }
         });
-        this.mapper = JsonMapper.builder()
+        return JsonMapper.builder()
                 .addModule(new Jdk8Module())
                 .addModule(paths)
                 // a row written by a newer Flotilla keeps loading in an older one; missing fields take the
