@@ -156,7 +156,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
             e.started = s.started() || s.shouldRun();
             e.shouldRun = s.shouldRun();
             e.restarts = s.restarts();
-            s.creation().ifPresent(c -> registry.creations.remember(e, c));
+            s.creation().ifPresent(c -> registry.creations.remember(e, c.fingerprint(), c.idempotencyKey()));
             Optional<String> failure = s.failure();
             if (e.shouldRun && s.interruptedStarts() >= settings.maxInterruptedStarts()) {
                 String why = "not started again: the daemon died during each of its last " + s.interruptedStarts()
@@ -191,11 +191,10 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
 
     private Behavior<FleetProtocol.Command> onCreate(CreateVm m) {
         VmDefinition d = m.definition();
-        String fingerprint = CreationRequests.fingerprint(d);
         Optional<VmEntry> byKey = m.idempotencyKey().flatMap(registry.creations::vmFor).flatMap(registry::vm);
-        if (byKey.isPresent()) return answerRepeat(byKey.get(), m, fingerprint);
+        if (byKey.isPresent()) return answerRepeat(byKey.get(), m);
         Optional<VmEntry> existing = registry.vm(d.id());
-        if (existing.isPresent()) return answerRepeat(existing.get(), m, fingerprint);
+        if (existing.isPresent()) return answerRepeat(existing.get(), m);
         if (!d.bootable()) {
             return FleetRefusals.refuse(m.replyTo(), new FleetException(Kind.INVALID, "VM '" + d.id() + "' has no boot source: "
                     + "a create request needs boot-source with kernel_image_path"));
@@ -209,25 +208,23 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         registry.add(e);
         e.creationPending = true;
         e.startCountedByCreation = true;
-        StoredVm.Creation creation = new StoredVm.Creation(fingerprint, m.idempotencyKey());
-        registry.creations.remember(e, creation);
-        getContext().pipeToSelf(store.create(d, e.createdAt, creation), (ok, err) -> new StartPersisted(d.id(), true, err));
+        registry.creations.remember(e, d, m.idempotencyKey());
+        getContext().pipeToSelf(store.create(d, e.createdAt, m.idempotencyKey()), (ok, err) -> new StartPersisted(d.id(), true, err));
         events.publish(e);
         return this;
     }
 
     /** A creation whose id or Idempotency-Key names an existing VM: that VM if it repeats its creation, else a conflict. */
-    private Behavior<FleetProtocol.Command> answerRepeat(VmEntry e, CreateVm m, String fingerprint) {
-        if (!e.deleting && CreationRequests.repeats(e, m, fingerprint)) {
+    private Behavior<FleetProtocol.Command> answerRepeat(VmEntry e, CreateVm m) {
+        if (!e.deleting && CreationRequests.repeats(e, m)) {
             // not durable yet: the repeat gets the first request's outcome, whatever it turns out to be
             if (e.creationPending) awaitCreation(e, m.replyTo(), true);
             else m.replyTo().tell(StatusReply.success(new FleetProtocol.CreateAnswer(e.view(), true)));
             return this;
         }
-        boolean sameKey = m.idempotencyKey().isPresent()
-                && e.creation.flatMap(StoredVm.Creation::idempotencyKey).equals(m.idempotencyKey());
+        boolean sameKey = m.idempotencyKey().isPresent() && e.idempotencyKey.equals(m.idempotencyKey());
         if (e.deleting || !sameKey) {
-            if (e.deleting || e.creation.isEmpty()) return FleetRefusals.refuse(m.replyTo(), FleetRefusals.exists(e));
+            if (e.deleting || !CreationRequests.createdByRequest(e)) return FleetRefusals.refuse(m.replyTo(), FleetRefusals.exists(e));
             return FleetRefusals.refuse(m.replyTo(), new FleetException(Kind.CONFLICT, "VM '" + e.id() + "' already exists "
                     + "with another configuration: a repeated creation must send the same body; DELETE /vms/" + e.id()
                     + " first, or choose another id"));

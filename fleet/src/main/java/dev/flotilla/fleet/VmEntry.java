@@ -6,7 +6,6 @@ import akka.pattern.StatusReply;
 import dev.flotilla.vm.EndReason;
 import dev.flotilla.vm.MicroVm;
 import dev.flotilla.vm.VmState;
-import dev.flotilla.fleet.store.StoredVm;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
@@ -49,8 +48,12 @@ final class VmEntry {
     /** The store row written by the creation counts the first start already (the create is its start). */
     boolean startCountedByCreation;
 
-    /** The POST /vms that created it (for idempotent repeats), if it was created that way. */
-    Optional<StoredVm.Creation> creation = Optional.empty();
+    /** The POST /vms that created it, in this process: repeats are compared with it (record equality). */
+    VmDefinition creationRequest;
+    /** The stored fingerprint of the POST /vms that created it, before a restart of the fleet. */
+    String creationFingerprint;
+    /** The Idempotency-Key of the POST /vms that created it. */
+    Optional<String> idempotencyKey = Optional.empty();
 
     /** A configuration change is between its start and its answer; later ones wait in {@code queuedChanges}. */
     boolean changeInFlight;

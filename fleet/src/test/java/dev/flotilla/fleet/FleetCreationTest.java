@@ -109,6 +109,8 @@ class FleetCreationTest {
             assertFalse(fresh.getValue().repeated());
             assertEquals("vm-000000000004", fresh.getValue().vm().id());
             assertEquals(Optional.of("key-1"), stored(h).get(0).creation().orElseThrow().idempotencyKey());
+            assertEquals(new dev.flotilla.fleet.store.DefinitionCodec().fingerprint(vm("any-id")),
+                    stored(h).get(0).creation().orElseThrow().fingerprint(), "the stored fingerprint sets the id aside");
         }
     }
 

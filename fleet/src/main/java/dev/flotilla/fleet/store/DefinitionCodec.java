@@ -25,6 +25,9 @@ import java.nio.file.Path;
  */
 public final class DefinitionCodec {
 
+    /** Stands in for the id in a fingerprint. */
+    private static final String ANY_ID = "fingerprint";
+
     /** The stored format of this codec. */
     public static final int FORMAT = 1;
 
@@ -55,6 +58,19 @@ public final class DefinitionCodec {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .build();
+    }
+
+    /**
+     * The SHA-256 (hex) of the canonical JSON of {@code definition} with its id set aside: equal for two
+     * requests that ask for the same VM, whatever ids they carry.
+     */
+    public String fingerprint(VmDefinition definition) {
+        try {
+            byte[] json = encode(definition.withId(ANY_ID)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
     }
 
     public String encode(VmDefinition definition) {

@@ -133,11 +133,11 @@ public final class DesiredStateStore implements AutoCloseable {
     /**
      * The row of a VM created by POST /vms (should run, started, its first start counted as begun — see
      * {@link #startBegun}), remembering its creation request so that a repeat of it is recognised, also after a
-     * restart; completes when durable.
+     * restart (its fingerprint is computed on the writer thread, off the caller's); completes when durable.
      */
-    public CompletionStage<Void> create(VmDefinition definition, Instant createdAt, StoredVm.Creation creation) {
+    public CompletionStage<Void> create(VmDefinition definition, Instant createdAt, Optional<String> idempotencyKey) {
         String json = codec.encode(definition);
-        return submit(new Op.Put(definition.id(), json, true, createdAt.toEpochMilli(), creation));
+        return submit(new Op.Put(definition.id(), json, true, createdAt.toEpochMilli(), new Op.Creation(definition, idempotencyKey)));
     }
 
     /**
@@ -324,7 +324,7 @@ public final class DesiredStateStore implements AutoCloseable {
             create.setString(3, p.json);
             create.setLong(4, nowMs);
             create.setLong(5, p.createdAtMs);
-            create.setString(6, p.creation.fingerprint());
+            create.setString(6, codec.fingerprint(p.creation.request()));
             setNullable(create, 7, p.creation.idempotencyKey().orElse(null));
             create.executeUpdate();
             return null;
@@ -391,9 +391,9 @@ public final class DesiredStateStore implements AutoCloseable {
             final String json;
             final boolean shouldRun;
             final long createdAtMs;
-            final StoredVm.Creation creation;
+            final Creation creation;
 
-            Put(String id, String json, boolean shouldRun, long createdAtMs, StoredVm.Creation creation) {
+            Put(String id, String json, boolean shouldRun, long createdAtMs, Creation creation) {
                 this.id = id;
                 this.json = json;
                 this.shouldRun = shouldRun;
@@ -401,6 +401,9 @@ public final class DesiredStateStore implements AutoCloseable {
                 this.creation = creation;
             }
         }
+
+        /** The POST /vms behind a Put: its definition (fingerprinted when written) and Idempotency-Key. */
+        record Creation(VmDefinition request, Optional<String> idempotencyKey) {}
 
         static final class SetShouldRun extends Op {
             final String id;

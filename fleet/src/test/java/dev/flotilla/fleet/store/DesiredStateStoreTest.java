@@ -178,9 +178,10 @@ class DesiredStateStoreTest {
     void countsFailureAndCreationRequestRoundTrip() throws Exception {
         Path file = dir.resolve("f.db");
         java.time.Instant created = java.time.Instant.ofEpochMilli(1_800_000_000_123L);
-        StoredVm.Creation creation = new StoredVm.Creation("ab12", java.util.Optional.of("key-1"));
+        StoredVm.Creation creation = new StoredVm.Creation(new DefinitionCodec().fingerprint(VmDefinition.empty("other-id")),
+                java.util.Optional.of("key-1"));
         try (DesiredStateStore s = DesiredStateStore.open(file)) {
-            await(s.create(VmDefinition.empty("a"), created, creation));
+            await(s.create(VmDefinition.empty("a"), created, java.util.Optional.of("key-1")));
             await(s.startBegun("a", 0));
             await(s.startSettled("a"));
             await(s.startBegun("a", 3));
