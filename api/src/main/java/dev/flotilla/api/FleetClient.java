@@ -32,8 +32,9 @@ public final class FleetClient {
         this.timeout = timeout;
     }
 
-    public CompletionStage<VmView> create(VmDefinition d) {
-        return AskPattern.askWithStatus(fleet, r -> new FleetProtocol.CreateVm(d, r), timeout, scheduler);
+    /** @see FleetProtocol.CreateVm */
+    public CompletionStage<FleetProtocol.CreateAnswer> create(VmDefinition d, boolean idFromRequest, Optional<String> idempotencyKey) {
+        return AskPattern.askWithStatus(fleet, r -> new FleetProtocol.CreateVm(d, idFromRequest, idempotencyKey, r), timeout, scheduler);
     }
 
     public CompletionStage<VmView> configure(String id, ConfigChange change) {

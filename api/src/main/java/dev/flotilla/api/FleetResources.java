@@ -6,11 +6,13 @@ import akka.http.javadsl.model.HttpCharsets;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.MediaTypes;
 import akka.http.javadsl.model.Query;
+import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Directives;
 import akka.http.javadsl.server.Route;
 import dev.flotilla.api.json.Bodies;
 import dev.flotilla.api.json.BodyMapper;
 import dev.flotilla.api.json.ViewMapper;
+import dev.flotilla.fleet.FleetProtocol;
 import dev.flotilla.vm.VmState;
 import dev.flotilla.vm.config.InvalidConfigException;
 import java.io.IOException;
@@ -23,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 
@@ -36,6 +40,8 @@ final class FleetResources {
     private static final Set<String> LIST_PARAMS = Set.of("state", "label", "offset", "limit");
     private static final ContentType YAML = ContentTypes.create(MediaTypes.applicationWithFixedCharset("yaml", HttpCharsets.UTF_8, "yaml"));
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The header that makes an id-less POST /vms safe to repeat. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final FleetClient fleet;
     private final BodyMapper bodies;
@@ -63,12 +69,45 @@ final class FleetResources {
         table.put(ApiRoute.OPENAPI, c -> Directives.complete(HttpResponse.create().withEntity(YAML, openApi)));
     }
 
-    /** One ask: the fleet admits (or 429s), places, persists and boots. */
+    /**
+     * One ask: the fleet admits (or 429s), places, persists and boots. 201 when the VM runs; 202 Accepted when
+     * it is durable but its start outlasted the fleet's answer-start-within (it keeps starting: follow the
+     * Location); 200 with the VM when the request repeats an earlier creation (same id, or same
+     * Idempotency-Key, and the same body); 409 when the id or key was used with another body. A 503 (the fleet
+     * did not answer in time) says the outcome is unknown and that repeating the request is safe.
+     */
     private Route create(Call c) {
         Bodies.VmConfig body = c.body(Bodies.VmConfig.class, "VM configuration");
-        String id = body.id() != null ? body.id() : newId();
+        Optional<String> key = c.request().getHeader(IDEMPOTENCY_KEY).map(h -> h.value());
+        key.ifPresent(FleetProtocol::checkIdempotencyKey);
+        boolean idFromRequest = body.id() != null;
+        String id = idFromRequest ? body.id() : newId();
         return reply(() -> CompletableFuture.supplyAsync(() -> bodies.definition(id, body), files)
-                .thenCompose(fleet::create).thenApply(v -> Replies.created("/vms/" + v.id(), ViewMapper.vm(v))));
+                .thenCompose(d -> fleet.create(d, idFromRequest, key).exceptionally(t -> {
+                    throw outcomeUnknown(t, id, idFromRequest, key);
+                }))
+                .thenApply(FleetResources::createReply));
+    }
+
+    static HttpResponse createReply(FleetProtocol.CreateAnswer a) {
+        String location = "/vms/" + a.vm().id();
+        Object view = ViewMapper.vm(a.vm());
+        if (a.repeated()) return Replies.existing(location, view);
+        boolean live = a.vm().state() == VmState.RUNNING || a.vm().state() == VmState.PAUSED;
+        return live ? Replies.created(location, view) : Replies.accepted(location, view);
+    }
+
+    /** A create the fleet did not answer in time may still have made the VM: say so, and how to find out. */
+    private static RuntimeException outcomeUnknown(Throwable t, String id, boolean idFromRequest, Optional<String> key) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (!(cause instanceof TimeoutException)) {
+            return cause instanceof RuntimeException r ? r : new CompletionException(cause);
+        }
+        String retry = idFromRequest || key.isPresent()
+                ? "repeat the same request (a repeat answers with the VM if it was created, and never makes a second one)"
+                : "GET /vms/" + id + " tells; to repeat safely, send the body with \"id\": \"" + id + "\" or an Idempotency-Key";
+        return new ApiFault(StatusCodes.SERVICE_UNAVAILABLE, "the fleet did not answer in time (it may be overloaded), so "
+                + "VM '" + id + "' may or may not have been created: " + retry);
     }
 
     /** vm- and 12 hex digits: unguessable enough that two bursts never collide, short enough to type. */

@@ -30,6 +30,16 @@ public final class Replies {
         return json(StatusCodes.CREATED, body).addHeader(Location.create(location));
     }
 
+    /** 202: the request is taken and durable, its work still under way; Location is where to follow it. */
+    public static HttpResponse accepted(String location, Object body) {
+        return json(StatusCodes.ACCEPTED, body).addHeader(Location.create(location));
+    }
+
+    /** 200 with the resource's Location: a repeated creation, answered with what the first one created. */
+    public static HttpResponse existing(String location, Object body) {
+        return json(StatusCodes.OK, body).addHeader(Location.create(location));
+    }
+
     public static HttpResponse fault(StatusCode status, String message, HttpHeader... headers) {
         HttpResponse r = json(status, new Bodies.Fault(message));
         for (HttpHeader h : headers) r = r.addHeader(h);

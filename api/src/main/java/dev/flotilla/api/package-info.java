@@ -12,6 +12,14 @@
  * the one status mapping: bad input 4xx, 429 with Retry-After over the creation rate, 503 when the fleet does
  * not answer in time, 500 only for Flotilla's own faults.
  *
+ * <p>Creation is idempotent and its answers are true. {@code POST /vms} repeating an earlier creation (same id
+ * and body, or same {@code Idempotency-Key} header and body — the key is kept with the VM in the desired state)
+ * is answered 200 with that VM; the same id or key with another body is 409. The fleet answers a creation
+ * once the VM runs (201) or, when its start outlasts the fleet's {@code answer-start-within} (kept below this
+ * API's ask timeout), once it is durable and still starting: 202 Accepted with a Location to poll. So a VM
+ * that is created is never answered with an error; the one exception is a fleet too slow to answer at all,
+ * whose 503 says that the VM may exist and that repeating the request (with its id or key) is safe.
+ *
  * <p>Security ({@link dev.flotilla.api.ApiSettings}): loopback by default; any other bind needs a bearer token,
  * compared in constant time on every request; bodies bounded (64 KiB default); ids checked against
  * {@code VmSpec.ID_PATTERN} before any lookup; every host path in a body confined to the allowed roots after

@@ -99,7 +99,7 @@ class FleetRoutesTest {
     void postRefusals() {
         api.post("/vms", "{\"id\":\"nk\"}").refuses(400, "boot-source");
         api.post("/vms", api.config("dup", null));
-        api.post("/vms", api.config("dup", null)).refuses(409, "dup");
+        api.post("/vms", api.config("dup", "\"labels\":{\"other\":\"body\"}")).refuses(409, "dup");
         api.post("/vms", api.config("bad id!", null)).refuses(400, "VM id");
         api.post("/vms", api.config("rp", "\"restart_policy\":\"sometimes\"")).refuses(400, "restart_policy");
         api.post("/vms", api.config("lb", "\"labels\":{\"bad key!\":\"v\"}")).refuses(400, "label");

@@ -31,7 +31,7 @@ import java.util.TreeMap;
 /**
  * An in-memory fleet for route tests: a registry with Firecracker's pre-/post-boot rules, and a few labels that
  * make it refuse as the real fleet can ({@code test=rate-limited} → 429, {@code test=no-capacity} → 507,
- * {@code test=silent} → no answer). It unit-tests the API's logic, not the fleet's.
+ * {@code test=silent} → no answer, {@code test=slow} → answered while still starting). It unit-tests the API's logic, not the fleet's.
  */
 final class TestFleet extends AbstractBehavior<FleetProtocol.Command> {
 
@@ -40,6 +40,7 @@ final class TestFleet extends AbstractBehavior<FleetProtocol.Command> {
 
     private final Map<String, VmView> vms = new TreeMap<>();
     private final Set<ActorRef<VmEvent>> subscribers = new HashSet<>();
+    private final Map<String, String> keys = new TreeMap<>();
     private long sequence;
 
     static Behavior<FleetProtocol.Command> create() {
@@ -90,14 +91,25 @@ final class TestFleet extends AbstractBehavior<FleetProtocol.Command> {
             default:
                 break;
         }
-        if (vms.containsKey(d.id())) {
-            return reply(m.replyTo(), StatusReply.error(new FleetException(Kind.CONFLICT, "VM '" + d.id() + "' already exists")));
+        // the fleet's repeat rule: the same id (or Idempotency-Key) with the same definition is the same creation
+        Optional<VmView> byKey = m.idempotencyKey().map(keys::get).map(vms::get);
+        VmView existing = byKey.orElse(vms.get(d.id()));
+        if (existing != null) {
+            boolean sameId = !m.idFromRequest() || existing.id().equals(d.id());
+            if (sameId && existing.definition().equals(d.withId(existing.id()))) {
+                return reply(m.replyTo(), StatusReply.success(new FleetProtocol.CreateAnswer(existing, true)));
+            }
+            return reply(m.replyTo(), StatusReply.error(new FleetException(Kind.CONFLICT, "VM '" + existing.id()
+                    + "' already exists with another configuration")));
         }
         if (!d.bootable()) {
             return reply(m.replyTo(), StatusReply.error(new FleetException(Kind.INVALID, "VM '" + d.id() + "' has no boot source")));
         }
-        return reply(m.replyTo(), StatusReply.success(put(new VmView(d, VmState.RUNNING, Optional.empty(), Optional.of("local"),
-                12.5, 0, Instant.now()))));
+        m.idempotencyKey().ifPresent(k -> keys.put(k, d.id()));
+        // test=slow: the start outlasts the fleet's answer-start-within, so the answer is the VM still starting
+        VmState state = test.equals("slow") ? VmState.STARTING : VmState.RUNNING;
+        return reply(m.replyTo(), StatusReply.success(new FleetProtocol.CreateAnswer(put(new VmView(d, state, Optional.empty(),
+                Optional.of("local"), 12.5, 0, Instant.now())), false)));
     }
 
     private Behavior<FleetProtocol.Command> onConfigure(FleetProtocol.Configure m) {

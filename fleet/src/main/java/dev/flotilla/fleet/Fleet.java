@@ -33,6 +33,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fleet: admits VM creations (token bucket), places them on hosts, keeps the desired state durable
@@ -58,8 +60,13 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
     /** How long the fleet waits for a MicroVm to answer an action, a live update or a statistics request. */
     static final Duration ACTION_TIMEOUT = Duration.ofSeconds(10);
 
+    private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
+
     private record StartPersisted(String id, boolean creation, Throwable error) implements FleetProtocol.Command {}
-    private record StartTimedOut(String id, long run) implements FleetProtocol.Command {}
+    /** The requests waiting for the VM's run to be live have waited {@code answer-start-within}. */
+    private record AnswerDue(String id) implements FleetProtocol.Command {}
+    /** The store has counted run {@code run}'s start as begun (or failed to): the host may start it. */
+    private record StartBegun(String id, long run, VmSpec spec, Throwable error) implements FleetProtocol.Command {}
     private record HostLost(String host, ActorRef<HostAgent.Command> agent) implements FleetProtocol.Command {}
 
     private final FleetSettings settings;
@@ -106,7 +113,8 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
                 .onMessage(CreateVm.class, this::onCreate)
                 .onMessage(Act.class, this::onAct)
                 .onMessage(StartPersisted.class, this::onStartPersisted)
-                .onMessage(StartTimedOut.class, this::onStartTimedOut)
+                .onMessage(AnswerDue.class, this::onAnswerDue)
+                .onMessage(StartBegun.class, this::onStartBegun)
                 .onMessage(HostReport.HostJoined.class, this::onHostJoined)
                 .onMessage(HostReport.VmChanged.class, this::onVmChanged)
                 .onMessage(HostReport.HostMemory.class, m -> { registry.hostMemory(m.host(), m.memory()); return this; })
@@ -135,16 +143,41 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
 
     // ---- start-up ----------------------------------------------------------------------------------
 
-    /** Registers every stored VM and boots those that should run (once a host with room is there). */
+    /**
+     * Registers every stored VM and boots those that should run (once a host with room is there) — except a
+     * VM whose last starts never settled because the daemon died during each: after
+     * {@code max-interrupted-starts} of those in a row it is recorded as failed, not started again.
+     */
     void recover(LoadedState state) {
         state.unreadable().forEach(u -> getContext().getLog().error(
                 "desired-state store {}: row left untouched, not loaded: {}", store.file(), u));
         int toBoot = 0;
         for (StoredVm s : state.vms()) {
-            VmEntry e = new VmEntry(s.definition(), Instant.now());
+            VmEntry e = new VmEntry(s.definition(), s.createdAt());
             e.started = s.started() || s.shouldRun();
             e.shouldRun = s.shouldRun();
-            if (e.started && !e.shouldRun) e.state = VmState.STOPPED;
+            e.restarts = s.restarts();
+            s.creation().ifPresent(c -> registry.creations.remember(e, c.fingerprint(), c.idempotencyKey()));
+            Optional<String> failure = s.failure();
+            if (e.shouldRun && s.interruptedStarts() >= settings.maxInterruptedStarts()) {
+                String why = "not started again: the daemon died during each of its last " + s.interruptedStarts()
+                        + " starts (killed, out of memory or crashed while building or booting this VM); check the "
+                        + "daemon's log and this VM's configuration, then DELETE it and create it again";
+                getContext().getLog().error("VM {}: {}", e.id(), why);
+                e.shouldRun = false;
+                failure = Optional.of(why);
+                String id = e.id();
+                store.giveUp(id, why).whenComplete((ok, err) -> {
+                    if (err != null) LOG.error("VM {}: recording that it should no longer run failed: {}", id, err.getMessage());
+                });
+            } else if (e.shouldRun && s.interruptedStarts() > 0) {
+                getContext().getLog().warn("VM {}: the daemon died during its last start ({} of {} allowed in a row); "
+                        + "starting it again", e.id(), s.interruptedStarts(), settings.maxInterruptedStarts());
+            }
+            if (e.started && !e.shouldRun) {
+                e.state = failure.isPresent() ? VmState.FAILED : VmState.STOPPED;
+                e.endReason = failure.map(f -> EndReason.of(EndReason.Kind.VMM_ERROR, f)).orElse(null);
+            }
             registry.add(e);
             if (e.shouldRun) {
                 toBoot++;
@@ -159,10 +192,10 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
 
     private Behavior<FleetProtocol.Command> onCreate(CreateVm m) {
         VmDefinition d = m.definition();
+        Optional<VmEntry> byKey = m.idempotencyKey().flatMap(registry.creations::vmFor).flatMap(registry::vm);
+        if (byKey.isPresent()) return answerRepeat(byKey.get(), m);
         Optional<VmEntry> existing = registry.vm(d.id());
-        if (existing.isPresent()) {
-            return FleetRefusals.refuse(m.replyTo(), FleetRefusals.exists(existing.get()));
-        }
+        if (existing.isPresent()) return answerRepeat(existing.get(), m);
         if (!d.bootable()) {
             return FleetRefusals.refuse(m.replyTo(), new FleetException(Kind.INVALID, "VM '" + d.id() + "' has no boot source: "
                     + "a create request needs boot-source with kernel_image_path"));
@@ -172,11 +205,39 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         if (refused.isPresent()) return FleetRefusals.refuse(m.replyTo(), refused.get());
         e.started = true;
         e.shouldRun = true;
-        e.awaitingRunning.add(m.replyTo());
+        awaitCreation(e, m.replyTo(), false);
         registry.add(e);
-        getContext().pipeToSelf(store.put(d, true), (ok, err) -> new StartPersisted(d.id(), true, err));
+        e.creationPending = true;
+        e.startCountedByCreation = true;
+        registry.creations.remember(e, d, m.idempotencyKey());
+        getContext().pipeToSelf(store.create(d, e.createdAt, m.idempotencyKey()), (ok, err) -> new StartPersisted(d.id(), true, err));
         events.publish(e);
         return this;
+    }
+
+    /** A creation whose id or Idempotency-Key names an existing VM: that VM if it repeats its creation, else a conflict. */
+    private Behavior<FleetProtocol.Command> answerRepeat(VmEntry e, CreateVm m) {
+        if (!e.deleting && CreationRequests.repeats(e, m)) {
+            // not durable yet: the repeat gets the first request's outcome, whatever it turns out to be
+            if (e.creationPending) awaitCreation(e, m.replyTo(), true);
+            else m.replyTo().tell(StatusReply.success(new FleetProtocol.CreateAnswer(e.view(), true)));
+            return this;
+        }
+        boolean sameKey = m.idempotencyKey().isPresent() && e.idempotencyKey.equals(m.idempotencyKey());
+        if (e.deleting || !sameKey) {
+            if (e.deleting || !CreationRequests.createdByRequest(e)) return FleetRefusals.refuse(m.replyTo(), FleetRefusals.exists(e));
+            return FleetRefusals.refuse(m.replyTo(), new FleetException(Kind.CONFLICT, "VM '" + e.id() + "' already exists "
+                    + "with another configuration: a repeated creation must send the same body; DELETE /vms/" + e.id()
+                    + " first, or choose another id"));
+        }
+        return FleetRefusals.refuse(m.replyTo(), new FleetException(Kind.CONFLICT, "Idempotency-Key '" + m.idempotencyKey().get()
+                + "' was used for another request (it created VM '" + e.id() + "'): repeat that request unchanged, or "
+                + "send this one under a new key"));
+    }
+
+    private static void awaitCreation(VmEntry e, ActorRef<StatusReply<FleetProtocol.CreateAnswer>> replyTo, boolean repeated) {
+        e.awaitingRunning.add(r -> replyTo.tell(r.isSuccess()
+                ? StatusReply.success(new FleetProtocol.CreateAnswer(r.getValue(), repeated)) : StatusReply.error(r.getError())));
     }
 
     /** InstanceStart is the fleet's own (admission, placement); the other actions go to {@link VmActions}. */
@@ -198,9 +259,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         if (refused.isPresent()) return FleetRefusals.refuse(replyTo, refused.get());
         e.started = true;
         e.shouldRun = true;
-        e.awaitingRunning.add(replyTo);
+        e.awaitRunning(replyTo);
         String id = e.id();
-        getContext().pipeToSelf(store.put(e.definition, true), (ok, err) -> new StartPersisted(id, false, err));
+        getContext().pipeToSelf(store.put(e.definition, true, e.createdAt), (ok, err) -> new StartPersisted(id, false, err));
         return this;
     }
 
@@ -223,7 +284,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
 
     private Behavior<FleetProtocol.Command> onStartPersisted(StartPersisted m) {
         VmEntry e = registry.vm(m.id()).orElse(null);
-        if (e == null || e.deleting) return this;
+        if (e == null) return this;
+        e.creationPending = false;
+        if (e.deleting) return this;
         if (m.error() != null) {
             FleetException why = new FleetException(Kind.INTERNAL, "VM '" + m.id() + "' was not "
                     + (m.creation() ? "created" : "started") + ": saving its desired state failed: "
@@ -240,6 +303,18 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
             return this;
         }
         launch(e);
+        if (!e.awaitingRunning.isEmpty()) {
+            timers.startSingleTimer(e.startTimerKey(), new AnswerDue(e.id()), settings.answerStartWithin());
+        }
+        return this;
+    }
+
+    /**
+     * The start has outlasted {@code answer-start-within}: whoever waits is answered with the VM as it is
+     * (durable, STARTING), never with an error — the VM keeps starting and GET /vms/{id} follows it.
+     */
+    private Behavior<FleetProtocol.Command> onAnswerDue(AnswerDue m) {
+        registry.vm(m.id()).filter(e -> !e.deleting).ifPresent(e -> e.answerAwaitingRunning(StatusReply.success(e.view())));
         return this;
     }
 
@@ -284,17 +359,54 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         e.bootMs = -1;
         e.vm = null;
         e.runStartedNanos = nanoClock.getAsLong();
-        host.get().agent.tell(new HostAgent.StartVm(e.id(), e.run, spec));
-        timers.startSingleTimer(e.startTimerKey(), new StartTimedOut(e.id(), e.run), settings.startTimeout());
+        // the start is counted durably before it begins: a start that takes the daemon down is not retried forever
+        e.startUnsettled = true;
+        if (e.startCountedByCreation) {
+            // the creation's row already counts its first start: no second write before the boot
+            e.startCountedByCreation = false;
+            host.get().agent.tell(new HostAgent.StartVm(e.id(), e.run, spec));
+            events.publish(e);
+            return;
+        }
+        e.startPending = true;
+        String id = e.id();
+        long run = e.run;
+        getContext().pipeToSelf(store.startBegun(id, e.restarts), (ok, err) -> new StartBegun(id, run, spec, err));
         events.publish(e);
     }
 
-    private Behavior<FleetProtocol.Command> onStartTimedOut(StartTimedOut m) {
-        registry.vm(m.id()).filter(e -> e.run == m.run() && e.state == VmState.STARTING).ifPresent(e ->
-                e.answerAwaitingRunning(StatusReply.error(new FleetException(Kind.INTERNAL, "VM '" + e.id()
-                        + "' is not running " + settings.startTimeout().toSeconds() + " s after its start: the host is "
-                        + "overloaded or the build hangs; watch GET /vms/" + e.id() + " or DELETE it"))));
+    private Behavior<FleetProtocol.Command> onStartBegun(StartBegun m) {
+        VmEntry e = registry.vm(m.id()).orElse(null);
+        if (e == null || e.run != m.run() || !e.startPending) return this;   // ended meanwhile (host lost, deleted)
+        e.startPending = false;
+        if (m.error() != null) {
+            getContext().getLog().warn("VM {}: counting its start in the store failed ({}); starting it anyway",
+                    e.id(), m.error().getMessage());
+        }
+        if (e.deleting) {
+            e.state = VmState.STOPPED;
+            e.endReason = EndReason.of(EndReason.Kind.STOPPED, DELETED);
+            runEnded(e);
+            return this;
+        }
+        Optional<HostSlot> host = registry.host(e.host);
+        if (host.isEmpty()) {
+            registry.release(e);
+            placeAndLaunch(e);
+            return this;
+        }
+        host.get().agent.tell(new HostAgent.StartVm(e.id(), e.run, m.spec()));
         return this;
+    }
+
+    /** The current run's start has settled (live, or ended with the daemon still up): it no longer counts. */
+    private void startSettled(VmEntry e) {
+        if (!e.startUnsettled) return;
+        e.startUnsettled = false;
+        String id = e.id();
+        store.startSettled(id).whenComplete((ok, err) -> {
+            if (err != null) LOG.warn("VM {}: recording that its start settled failed: {}", id, err.getMessage());
+        });
     }
 
     // ---- reports from hosts ----------------------------------------------------------------------
@@ -347,6 +459,7 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
             runEnded(e);
         } else if (e.live()) {
             timers.cancel(e.startTimerKey());
+            startSettled(e);
             e.answerAwaitingRunning(StatusReply.success(e.view()));
         }
         if (changed && !e.deleting) events.publish(e);   // a deleted VM's end is published once, by VmDeletion
@@ -356,6 +469,8 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
     /** The current run has ended: free its room, answer whoever waits, then delete or apply the restart policy. */
     private void runEnded(VmEntry e) {
         timers.cancel(e.startTimerKey());
+        e.startPending = false;
+        startSettled(e);
         e.vm = null;
         registry.release(e);
         e.answerAwaitingRunning(StatusReply.error(new FleetException(Kind.INTERNAL, "VM '" + e.id()

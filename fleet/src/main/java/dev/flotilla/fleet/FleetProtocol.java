@@ -17,8 +17,48 @@ public final class FleetProtocol {
 
     public interface Command {}
 
-    /** POST /vms — the burst path: admit (token bucket), place, persist and boot in one call. */
-    public record CreateVm(VmDefinition definition, ActorRef<StatusReply<VmView>> replyTo) implements Command {}
+    /**
+     * POST /vms — the burst path: admit (token bucket), place, persist and boot in one call. Idempotent: a
+     * repeat of a creation (the same id, or the same {@code idempotencyKey}, with the same definition) is
+     * answered with that VM ({@link CreateAnswer#repeated()}); the same id or key with another definition is a
+     * CONFLICT. The answer comes once the VM runs, or — if its start takes longer than the fleet's
+     * {@code answer-start-within} — once it is durable and starting (state STARTING): the VM keeps starting.
+     *
+     * @param idFromRequest   whether the id was the client's (false: the API made one up for an id-less body,
+     *                        so a repeat under the same key matches whatever id the first request got)
+     * @param idempotencyKey  the client's Idempotency-Key, remembered with the VM (durably) while it exists
+     */
+    public record CreateVm(VmDefinition definition, boolean idFromRequest, Optional<String> idempotencyKey,
+                           ActorRef<StatusReply<CreateAnswer>> replyTo) implements Command {
+
+        public CreateVm {
+            idempotencyKey.ifPresent(FleetProtocol::checkIdempotencyKey);
+        }
+
+        /** A creation with the client's own id and no Idempotency-Key. */
+        public CreateVm(VmDefinition definition, ActorRef<StatusReply<CreateAnswer>> replyTo) {
+            this(definition, true, Optional.empty(), replyTo);
+        }
+    }
+
+    /**
+     * The answer to a CreateVm: the VM (running, or still starting when its start outlasted
+     * {@code answer-start-within}); {@code repeated} when the request repeated an earlier creation.
+     */
+    public record CreateAnswer(VmView vm, boolean repeated) {}
+
+    /** Longest Idempotency-Key taken. */
+    public static final int MAX_IDEMPOTENCY_KEY = 255;
+
+    /** 1 to {@value #MAX_IDEMPOTENCY_KEY} visible ASCII characters; else InvalidConfigException. */
+    public static void checkIdempotencyKey(String key) {
+        boolean ok = key != null && !key.isEmpty() && key.length() <= MAX_IDEMPOTENCY_KEY
+                && key.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        if (!ok) {
+            throw new dev.flotilla.vm.config.InvalidConfigException("Idempotency-Key", "the Idempotency-Key must be 1 to "
+                    + MAX_IDEMPOTENCY_KEY + " visible ASCII characters (a UUID is a good key)");
+        }
+    }
 
     /** A per-VM configuration change; creates the (not yet started) VM if the id is new and the change is pre-boot. */
     public record Configure(String id, ConfigChange change, ActorRef<StatusReply<VmView>> replyTo) implements Command {}

@@ -63,6 +63,11 @@ public record VmDefinition(String id, MachineConfig machineConfig, Optional<Boot
                 "VM '" + id + "' has no boot source: PUT /vms/" + id + "/boot-source first")), devices);
     }
 
+    /** The same definition under another id. */
+    public VmDefinition withId(String newId) {
+        return new VmDefinition(newId, machineConfig, bootSource, devices, labels, restartPolicy, logger, metrics);
+    }
+
     public VmDefinition withMachineConfig(MachineConfig m) {
         return new VmDefinition(id, m, bootSource, devices, labels, restartPolicy, logger, metrics);
     }

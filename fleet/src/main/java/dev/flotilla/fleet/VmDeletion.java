@@ -51,6 +51,9 @@ final class VmDeletion {
         timers.cancel(e.restartTimerKey());
         e.answerAwaitingRunning(StatusReply.error(new FleetException(Kind.CONFLICT, "VM '" + e.id()
                 + "' was deleted while starting")));
+        FleetException deleted = FleetRefusals.exists(e);
+        e.queuedChanges.forEach(c -> c.replyTo().tell(StatusReply.error(deleted)));
+        e.queuedChanges.clear();
         boolean launched = e.state != VmState.CONFIGURING && !e.state.terminal() && e.reserved();
         if (launched) {
             timers.cancel(e.startTimerKey());

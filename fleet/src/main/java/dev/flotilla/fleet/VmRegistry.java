@@ -24,6 +24,8 @@ final class VmRegistry {
 
     private final TreeMap<String, VmEntry> vms = new TreeMap<>();
     private final TreeMap<String, HostSlot> hosts = new TreeMap<>();
+    /** The Idempotency-Keys of the VMs created with one. */
+    final CreationRequests creations = new CreationRequests();
 
     Optional<VmEntry> vm(String id) {
         return Optional.ofNullable(vms.get(id));
@@ -35,6 +37,7 @@ final class VmRegistry {
 
     void remove(VmEntry e) {
         release(e);
+        creations.forget(e);
         vms.remove(e.id());
     }
 

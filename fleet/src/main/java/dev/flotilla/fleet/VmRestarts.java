@@ -60,11 +60,14 @@ final class VmRestarts {
                     r.delay().toMillis(), e.definition.restartPolicy().apiName());
             return;
         }
-        if (d instanceof RestartDecision.GiveUp g) {
-            ctx.getLog().warn("VM {}: {}", e.id(), g.why());
-        }
         e.shouldRun = false;
         String id = e.id();
+        if (d instanceof RestartDecision.GiveUp g) {
+            ctx.getLog().warn("VM {}: {}", e.id(), g.why());
+            // the reason stays with the VM, also after a restart of the daemon
+            ctx.pipeToSelf(store.giveUp(id, g.why()), (ok, err) -> new ShouldRunPersisted(id, err));
+            return;
+        }
         ctx.pipeToSelf(store.setShouldRun(id, false), (ok, err) -> new ShouldRunPersisted(id, err));
     }
 

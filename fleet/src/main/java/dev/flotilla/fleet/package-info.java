@@ -11,8 +11,22 @@
  *       that raises it. A placed VM reserves its RAM plus the host's per-VM overhead until its run ends.
  *       Each host's memory pressure, as its agent last read it, is kept for GET /hosts.</li>
  *   <li><b>Desired state.</b> Every definition and whether it should run is written to the
- *       {@link dev.flotilla.fleet.store.DesiredStateStore}; a create or start is acted on (and acknowledged)
- *       only once durable. At start-up every VM that should run is booted afresh, exactly once.</li>
+ *       {@link dev.flotilla.fleet.store.DesiredStateStore}, with its creation time, restart count and failure
+ *       reason; a create or start is acted on (and acknowledged) only once durable. At start-up every VM that
+ *       should run is booted afresh, exactly once.</li>
+ *   <li><b>Idempotent creation, honest answers.</b> A CreateVm repeating an earlier creation (same id, or
+ *       same Idempotency-Key, and the same definition — {@code CreationRequests}, remembered in the store) is
+ *       answered with that VM; the same id or key with another definition is a CONFLICT. A create or
+ *       InstanceStart is answered when the VM runs or, after {@code answer-start-within} (below the API's ask
+ *       timeout), with the VM still STARTING: durable VMs are never answered with an error for being slow.</li>
+ *   <li><b>Crash-safe starts.</b> Every start is counted in the store before the host is told to start it,
+ *       and the count is cleared when the start settles (the VM runs, or ends with the daemon still up). A
+ *       daemon that dies during a start (kill -9, the OOM killer, a crash in the build) leaves the count; at
+ *       recovery a VM with {@code max-interrupted-starts} of them in a row is recorded FAILED with the reason,
+ *       not started again, so a VM whose start takes the daemon down cannot crash-loop the whole host.</li>
+ *   <li><b>One change in flight per VM.</b> Configuration changes of a VM are serialised: the next waits
+ *       (bounded queue) until the previous is answered, so each is built on the last and what is stored is
+ *       what runs.</li>
  *   <li><b>Firecracker's boot boundary.</b> Before InstanceStart any configuration change is taken;
  *       after it only {@code allowedAfterBoot()} changes (recorded in the definition; the live device update
  *       belongs to the devices work), others get "The requested operation is not supported after starting

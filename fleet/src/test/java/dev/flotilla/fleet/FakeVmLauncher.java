@@ -32,6 +32,11 @@ final class FakeVmLauncher implements VmLauncher {
     final java.util.List<MicroVm.UpdateDevice> deviceUpdates = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Ids whose actor throws on Start (a bug in the VMM): the actor stops without reporting an end. */
     final Set<String> throwOnStart = ConcurrentHashMap.newKeySet();
+    /** Ids whose start (build and boot) stays under way, reported STARTING, until the test completes the gate. */
+    final Map<String, java.util.concurrent.CompletableFuture<Void>> startGates = new ConcurrentHashMap<>();
+    /** When set, live device updates are answered only when the test answers the refs left here. */
+    volatile boolean holdDeviceUpdates;
+    final java.util.Queue<ActorRef<StatusReply<Done>>> heldDeviceUpdates = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     int spawnCount(String id) {
         AtomicInteger n = spawned.get(id);
@@ -51,7 +56,7 @@ final class FakeVmLauncher implements VmLauncher {
         boolean blowUp = throwOnStart.contains(id);
         return Behaviors.setup(ctx -> {
             latest.put(id, ctx.getSelf());
-            return new FakeVm(spec, fail, blowUp, deviceUpdates).configuring();
+            return new FakeVm(spec, fail, blowUp, this).configuring();
         });
     }
 
@@ -69,10 +74,10 @@ final class FakeVmLauncher implements VmLauncher {
         private EndReason reason;
         private double bootMs = -1;
 
-        private final List<MicroVm.UpdateDevice> updates;
+        private final FakeVmLauncher launcher;
 
-        FakeVm(VmSpec spec, boolean failToBuild, boolean throwOnStart, List<MicroVm.UpdateDevice> updates) {
-            this.updates = updates;
+        FakeVm(VmSpec spec, boolean failToBuild, boolean throwOnStart, FakeVmLauncher launcher) {
+            this.launcher = launcher;
             this.spec = spec;
             this.failToBuild = failToBuild;
             this.throwOnStart = throwOnStart;
@@ -95,11 +100,22 @@ final class FakeVmLauncher implements VmLauncher {
         }
 
         Behavior<MicroVm.Command> configuring() {
+            return Behaviors.setup(ctx -> configuring(ctx));
+        }
+
+        private Behavior<MicroVm.Command> configuring(akka.actor.typed.javadsl.ActorContext<MicroVm.Command> ctx) {
             return Behaviors.receive(MicroVm.Command.class)
                     .onMessage(MicroVm.Subscribe.class, this::subscribe)
                     .onMessage(MicroVm.GetInfo.class, m -> { m.replyTo().tell(info()); return Behaviors.same(); })
                     .onMessage(MicroVm.Start.class, m -> {
                         if (throwOnStart) throw new IllegalStateException("test: VM actor bug");
+                        java.util.concurrent.CompletableFuture<Void> gate = launcher.startGates.get(spec.id());
+                        if (gate != null && !gate.isDone()) {
+                            // the build is still under way: the same Start comes back once the test opens the gate
+                            if (state != VmState.STARTING) set(VmState.STARTING);
+                            ctx.pipeToSelf(gate, (ok, err) -> m);
+                            return Behaviors.same();
+                        }
                         set(VmState.STARTING);
                         if (failToBuild) {
                             end(EndReason.of(EndReason.Kind.VMM_ERROR, "cannot build: test failure"));
@@ -127,8 +143,9 @@ final class FakeVmLauncher implements VmLauncher {
                     .onMessage(MicroVm.Pause.class, m -> { set(VmState.PAUSED); reply(m.replyTo()); return Behaviors.same(); })
                     .onMessage(MicroVm.Resume.class, m -> { set(VmState.RUNNING); reply(m.replyTo()); return Behaviors.same(); })
                     .onMessage(MicroVm.UpdateDevice.class, m -> {
-                        updates.add(m);
-                        m.replyTo().tell(StatusReply.success(Done.getInstance()));
+                        launcher.deviceUpdates.add(m);
+                        if (launcher.holdDeviceUpdates) launcher.heldDeviceUpdates.add(m.replyTo());
+                        else m.replyTo().tell(StatusReply.success(Done.getInstance()));
                         return Behaviors.same();
                     })
                     .onMessage(MicroVm.SendCtrlAltDel.class, m -> {

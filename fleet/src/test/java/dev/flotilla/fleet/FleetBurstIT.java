@@ -73,12 +73,12 @@ class FleetBurstIT {
                 return null;
             });
 
-            TestProbe<StatusReply<VmView>> replies = kit.createTestProbe();
-            Map<ActorRef<StatusReply<VmView>>, String> idOf = new HashMap<>();
-            List<TestProbe<StatusReply<VmView>>> probes = new ArrayList<>();
+            TestProbe<StatusReply<FleetProtocol.CreateAnswer>> replies = kit.createTestProbe();
+            Map<ActorRef<StatusReply<FleetProtocol.CreateAnswer>>, String> idOf = new HashMap<>();
+            List<TestProbe<StatusReply<FleetProtocol.CreateAnswer>>> probes = new ArrayList<>();
             long t0 = System.nanoTime();
             for (int i = 0; i < REQUESTS; i++) {
-                TestProbe<StatusReply<VmView>> p = kit.createTestProbe();
+                TestProbe<StatusReply<FleetProtocol.CreateAnswer>> p = kit.createTestProbe();
                 probes.add(p);
                 String id = String.format("burst-%03d", i);
                 idOf.put(p.getRef(), id);
@@ -89,12 +89,13 @@ class FleetBurstIT {
             List<String> admitted = new ArrayList<>();
             int refused = 0;
             long lastRefusalNanos = 0;
-            for (TestProbe<StatusReply<VmView>> p : probes) {
-                StatusReply<VmView> r = p.receiveMessage(Duration.ofSeconds(120));
+            for (TestProbe<StatusReply<FleetProtocol.CreateAnswer>> p : probes) {
+                StatusReply<FleetProtocol.CreateAnswer> r = p.receiveMessage(Duration.ofSeconds(120));
                 String id = idOf.get(p.getRef());
                 if (r.isSuccess()) {
-                    assertEquals(id, r.getValue().id());
-                    assertTrue(r.getValue().state() == VmState.RUNNING || r.getValue().state().terminal(), r.getValue()::toString);
+                    assertEquals(id, r.getValue().vm().id());
+                    assertTrue(r.getValue().vm().state() == VmState.RUNNING || r.getValue().vm().state() == VmState.STARTING
+                            || r.getValue().vm().state().terminal(), r.getValue()::toString);
                     admitted.add(id);
                 } else {
                     FleetException e = (FleetException) r.getError();

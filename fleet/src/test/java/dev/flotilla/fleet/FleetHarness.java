@@ -66,8 +66,13 @@ final class FleetHarness implements AutoCloseable {
     }
 
     StatusReply<VmView> create(VmDefinition d) {
-        TestProbe<StatusReply<VmView>> p = kit.createTestProbe();
-        fleet.tell(new FleetProtocol.CreateVm(d, p.getRef()));
+        StatusReply<FleetProtocol.CreateAnswer> r = create(d, true, Optional.empty());
+        return r.isSuccess() ? StatusReply.success(r.getValue().vm()) : StatusReply.error(r.getError());
+    }
+
+    StatusReply<FleetProtocol.CreateAnswer> create(VmDefinition d, boolean idFromRequest, Optional<String> idempotencyKey) {
+        TestProbe<StatusReply<FleetProtocol.CreateAnswer>> p = kit.createTestProbe();
+        fleet.tell(new FleetProtocol.CreateVm(d, idFromRequest, idempotencyKey, p.getRef()));
         return p.receiveMessage(WAIT);
     }
 

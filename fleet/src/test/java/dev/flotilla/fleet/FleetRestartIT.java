@@ -74,14 +74,14 @@ class FleetRestartIT {
         for (int i = 0; i < VMS; i++) {
             String id = "hold-" + i;
             ids.add(id);
-            TestProbe<StatusReply<VmView>> p = first.kit().createTestProbe();
+            TestProbe<StatusReply<FleetProtocol.CreateAnswer>> p = first.kit().createTestProbe();
             first.fleet().tell(new FleetProtocol.CreateVm(new VmDefinition(id, MachineConfig.DEFAULT.withMemSizeMib(32),
                     Optional.of(ProbeGuest.boot("probe.hold")), VmDevices.NONE, Map.of(), RestartPolicy.NEVER), p.getRef()));
-            StatusReply<VmView> r = p.receiveMessage(Duration.ofSeconds(60));
+            StatusReply<FleetProtocol.CreateAnswer> r = p.receiveMessage(Duration.ofSeconds(60));
             assertTrue(r.isSuccess(), () -> "create " + id + ": " + r);
         }
         // one VM the user deleted and one that ended by itself must not come back
-        TestProbe<StatusReply<VmView>> p = first.kit().createTestProbe();
+        TestProbe<StatusReply<FleetProtocol.CreateAnswer>> p = first.kit().createTestProbe();
         first.fleet().tell(new FleetProtocol.CreateVm(new VmDefinition("deleted", MachineConfig.DEFAULT.withMemSizeMib(32),
                 Optional.of(ProbeGuest.boot("probe.hold")), VmDevices.NONE, Map.of(), RestartPolicy.ALWAYS), p.getRef()));
         assertTrue(p.receiveMessage(Duration.ofSeconds(60)).isSuccess());

@@ -71,8 +71,10 @@ class FleetTest {
             assertEquals(VmState.RUNNING, r.getValue().state());
             assertEquals(Optional.of("h1"), r.getValue().host());
             h.awaitVm("a", v -> v.bootMs() > 0);
-            assertEquals(List.of(new StoredVm(vm("a"), true, true)), stored(h.store));
-            assertEquals(Kind.CONFLICT, refusal(h.create(vm("a"))).kind());
+            StoredVm row = stored(h.store).get(0);
+            assertEquals(vm("a"), row.definition());
+            assertTrue(row.shouldRun() && row.started(), row::toString);
+            assertEquals(Kind.CONFLICT, refusal(h.create(vm("a", 2, 128, RestartPolicy.NEVER, Map.of()))).kind());
             assertEquals(1, h.launcher.spawnCount("a"));
         }
     }
@@ -109,13 +111,13 @@ class FleetTest {
         try (FleetHarness h = new FleetHarness(kit, dir.resolve("f.db"), SETTINGS.withAdmission(50, 100), clock::get)) {
             h.addHost("h1", 1000, 1_000_000);
             int n = 3000;
-            TestProbe<StatusReply<VmView>> replies = kit.createTestProbe();
+            TestProbe<StatusReply<FleetProtocol.CreateAnswer>> replies = kit.createTestProbe();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) h.fleet.tell(new FleetProtocol.CreateVm(vm(String.format("q%04d", i)), replies.getRef()));
             int ok = 0;
             int limited = 0;
             for (int i = 0; i < n; i++) {
-                StatusReply<VmView> r = replies.receiveMessage(FleetHarness.WAIT);
+                StatusReply<FleetProtocol.CreateAnswer> r = replies.receiveMessage(FleetHarness.WAIT);
                 if (r.isSuccess()) ok++;
                 else if (refusal(r).kind() == Kind.RATE_LIMITED) limited++;
             }

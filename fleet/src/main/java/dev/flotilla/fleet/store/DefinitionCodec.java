@@ -25,12 +25,18 @@ import java.nio.file.Path;
  */
 public final class DefinitionCodec {
 
+    /** Stands in for the id in a fingerprint. */
+    private static final String ANY_ID = "fingerprint";
+
     /** The stored format of this codec. */
     public static final int FORMAT = 1;
 
-    private final ObjectMapper mapper;
+    /** One mapper for every codec: Jackson builds its (de)serializers once, not once per store and fingerprint. */
+    private static final ObjectMapper MAPPER = newMapper();
 
-    public DefinitionCodec() {
+    private final ObjectMapper mapper = MAPPER;
+
+    private static ObjectMapper newMapper() {
         SimpleModule paths = new SimpleModule("flotilla-paths");
         paths.addSerializer(Path.class, new JsonSerializer<>() {
             @Override
@@ -44,7 +50,7 @@ public final class DefinitionCodec {
                 return Path.of(p.getValueAsString());
             }
         });
-        this.mapper = JsonMapper.builder()
+        return JsonMapper.builder()
                 .addModule(new Jdk8Module())
                 .addModule(paths)
                 // a row written by a newer Flotilla keeps loading in an older one; missing fields take the
@@ -52,6 +58,19 @@ public final class DefinitionCodec {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
                 .build();
+    }
+
+    /**
+     * The SHA-256 (hex) of the canonical JSON of {@code definition} with its id set aside: equal for two
+     * requests that ask for the same VM, whatever ids they carry.
+     */
+    public String fingerprint(VmDefinition definition) {
+        try {
+            byte[] json = encode(definition.withId(ANY_ID)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
     }
 
     public String encode(VmDefinition definition) {

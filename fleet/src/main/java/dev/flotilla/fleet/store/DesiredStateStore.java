@@ -9,8 +9,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -88,17 +91,14 @@ public final class DesiredStateStore implements AutoCloseable {
                     }
                 }
                 s.execute("PRAGMA synchronous = FULL");
-                // the first write takes the exclusive lock now, so a second process fails here and not later
-                s.execute("CREATE TABLE IF NOT EXISTS vm_definition ("
-                        + "id TEXT PRIMARY KEY NOT NULL, "
-                        + "format INTEGER NOT NULL, "
-                        + "definition TEXT NOT NULL, "
-                        + "should_run INTEGER NOT NULL, "
-                        + "started INTEGER NOT NULL, "
-                        + "updated_at_ms INTEGER NOT NULL)");
-                s.execute("PRAGMA user_version = 1");
             }
             c.setAutoCommit(false);
+            // the first write takes the exclusive lock now, so a second process fails here and not later
+            int from = StoreSchema.migrate(c, abs.toString());
+            if (from != StoreSchema.CURRENT) {
+                LOG.atInfo().setMessage("desired-state store migrated").addKeyValue("store", abs)
+                        .addKeyValue("from_version", from).addKeyValue("to_version", StoreSchema.CURRENT).log();
+            }
             return new DesiredStateStore(abs, c);
         } catch (SQLException e) {
             closeQuietly(c);
@@ -116,18 +116,54 @@ public final class DesiredStateStore implements AutoCloseable {
         return file;
     }
 
-    /** Creates or replaces a VM's row (a row once started stays marked started); completes when durable. */
+    /**
+     * Creates or replaces a VM's row (a row once started stays marked started; its creation time, counts and
+     * creation request are kept); completes when durable. A new row is dated now.
+     */
     public CompletionStage<Void> put(VmDefinition definition, boolean shouldRun) {
+        return put(definition, shouldRun, Instant.now());
+    }
+
+    /** As {@link #put(VmDefinition, boolean)}, dating a new row {@code createdAt}. */
+    public CompletionStage<Void> put(VmDefinition definition, boolean shouldRun, Instant createdAt) {
         String json = codec.encode(definition);  // encode on the caller: a bad definition fails its own call only
-        return submit(new Op.Put(definition.id(), json, shouldRun));
+        return submit(new Op.Put(definition.id(), json, shouldRun, createdAt.toEpochMilli(), null));
     }
 
     /**
-     * Changes whether a VM should run; completes when durable (a missing row is not an error). A VM that
-     * should run has been started, and stays marked started.
+     * The row of a VM created by POST /vms (should run, started, its first start counted as begun — see
+     * {@link #startBegun}), remembering its creation request so that a repeat of it is recognised, also after a
+     * restart (its fingerprint is computed on the writer thread, off the caller's); completes when durable.
+     */
+    public CompletionStage<Void> create(VmDefinition definition, Instant createdAt, Optional<String> idempotencyKey) {
+        String json = codec.encode(definition);
+        return submit(new Op.Put(definition.id(), json, true, createdAt.toEpochMilli(), new Op.Creation(definition, idempotencyKey)));
+    }
+
+    /**
+     * Changes whether a VM should run, clearing any failure; completes when durable (a missing row is not an
+     * error). A VM that should run has been started, and stays marked started.
      */
     public CompletionStage<Void> setShouldRun(String id, boolean shouldRun) {
-        return submit(new Op.SetShouldRun(id, shouldRun));
+        return submit(new Op.SetShouldRun(id, shouldRun, null));
+    }
+
+    /** Records that a VM should no longer run because of {@code failure} (shown to the user); completes when durable. */
+    public CompletionStage<Void> giveUp(String id, String failure) {
+        return submit(new Op.SetShouldRun(id, false, failure));
+    }
+
+    /**
+     * Before a start of the VM: counts it as begun and not yet settled, and records how many restarts it has
+     * had. Durable before the start proceeds, so a daemon that dies during the start leaves the count behind.
+     */
+    public CompletionStage<Void> startBegun(String id, int restarts) {
+        return submit(new Op.StartBegun(id, restarts));
+    }
+
+    /** The VM's start has settled (it runs, or it failed without taking the daemon with it). */
+    public CompletionStage<Void> startSettled(String id) {
+        return submit(new Op.StartSettled(id));
     }
 
     /** Removes a VM's row; completes when durable. */
@@ -177,16 +213,28 @@ public final class DesiredStateStore implements AutoCloseable {
     private void runWriter() {
         List<Op> batch = new ArrayList<>();
         try (PreparedStatement put = connection.prepareStatement("INSERT INTO vm_definition"
-                + "(id, format, definition, should_run, started, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                + "(id, format, definition, should_run, started, updated_at_ms, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT(id) DO UPDATE SET format = excluded.format, definition = excluded.definition, "
-                + "should_run = excluded.should_run, started = max(started, excluded.started), "
+                + "should_run = excluded.should_run, started = CASE WHEN excluded.started = 1 THEN 1 ELSE vm_definition.started END, "
                 + "updated_at_ms = excluded.updated_at_ms");
-             PreparedStatement setRun = connection.prepareStatement(
-                     "UPDATE vm_definition SET should_run = ?1, started = max(started, ?1), updated_at_ms = ?2 WHERE id = ?3");
+             PreparedStatement create = connection.prepareStatement("INSERT INTO vm_definition"
+                + "(id, format, definition, should_run, started, updated_at_ms, created_at_ms, restarts, interrupted_starts, "
+                + "failure, create_fingerprint, idempotency_key) VALUES (?, ?, ?, 1, 1, ?, ?, 0, 1, NULL, ?, ?) "
+                + "ON CONFLICT(id) DO UPDATE SET format = excluded.format, definition = excluded.definition, "
+                + "should_run = 1, started = 1, updated_at_ms = excluded.updated_at_ms, "
+                + "created_at_ms = excluded.created_at_ms, restarts = 0, interrupted_starts = 1, failure = NULL, "
+                + "create_fingerprint = excluded.create_fingerprint, idempotency_key = excluded.idempotency_key");
+             PreparedStatement setRun = connection.prepareStatement("UPDATE vm_definition SET should_run = ?, "
+                     + "started = CASE WHEN ? = 1 THEN 1 ELSE started END, failure = ?, updated_at_ms = ? WHERE id = ?");
+             PreparedStatement begun = connection.prepareStatement("UPDATE vm_definition SET "
+                     + "interrupted_starts = interrupted_starts + 1, restarts = ?, failure = NULL, updated_at_ms = ? WHERE id = ?");
+             PreparedStatement settled = connection.prepareStatement(
+                     "UPDATE vm_definition SET interrupted_starts = 0, updated_at_ms = ? WHERE id = ?");
              PreparedStatement delete = connection.prepareStatement("DELETE FROM vm_definition WHERE id = ?");
-             PreparedStatement load = connection.prepareStatement(
-                     "SELECT id, format, definition, should_run, started FROM vm_definition ORDER BY id")) {
-            Statements st = new Statements(put, setRun, delete, load);
+             PreparedStatement load = connection.prepareStatement("SELECT id, format, definition, should_run, started, "
+                     + "created_at_ms, restarts, interrupted_starts, failure, create_fingerprint, idempotency_key "
+                     + "FROM vm_definition ORDER BY id")) {
+            Statements st = new Statements(put, create, setRun, begun, settled, delete, load);
             while (true) {
                 batch.clear();
                 Op first;
@@ -210,7 +258,8 @@ public final class DesiredStateStore implements AutoCloseable {
         }
     }
 
-    private record Statements(PreparedStatement put, PreparedStatement setRun, PreparedStatement delete,
+    private record Statements(PreparedStatement put, PreparedStatement create, PreparedStatement setRun,
+                              PreparedStatement begun, PreparedStatement settled, PreparedStatement delete,
                               PreparedStatement load) {}
 
     private void runBatch(List<Op> batch, Statements st) {
@@ -256,21 +305,50 @@ public final class DesiredStateStore implements AutoCloseable {
     }
 
     private Object apply(Op op, Statements st, long nowMs) throws SQLException {
+        if (op instanceof Op.Put p && p.creation == null) {
+            PreparedStatement put = st.put();
+            put.setString(1, p.id);
+            put.setInt(2, DefinitionCodec.FORMAT);
+            put.setString(3, p.json);
+            put.setInt(4, p.shouldRun ? 1 : 0);
+            put.setInt(5, p.shouldRun ? 1 : 0);
+            put.setLong(6, nowMs);
+            put.setLong(7, p.createdAtMs);
+            put.executeUpdate();
+            return null;
+        }
         if (op instanceof Op.Put p) {
-            st.put().setString(1, p.id);
-            st.put().setInt(2, DefinitionCodec.FORMAT);
-            st.put().setString(3, p.json);
-            st.put().setInt(4, p.shouldRun ? 1 : 0);
-            st.put().setInt(5, p.shouldRun ? 1 : 0);
-            st.put().setLong(6, nowMs);
-            st.put().executeUpdate();
+            PreparedStatement create = st.create();
+            create.setString(1, p.id);
+            create.setInt(2, DefinitionCodec.FORMAT);
+            create.setString(3, p.json);
+            create.setLong(4, nowMs);
+            create.setLong(5, p.createdAtMs);
+            create.setString(6, codec.fingerprint(p.creation.request()));
+            setNullable(create, 7, p.creation.idempotencyKey().orElse(null));
+            create.executeUpdate();
             return null;
         }
         if (op instanceof Op.SetShouldRun s) {
             st.setRun().setInt(1, s.shouldRun ? 1 : 0);
-            st.setRun().setLong(2, nowMs);
-            st.setRun().setString(3, s.id);
+            st.setRun().setInt(2, s.shouldRun ? 1 : 0);
+            setNullable(st.setRun(), 3, s.failure);
+            st.setRun().setLong(4, nowMs);
+            st.setRun().setString(5, s.id);
             st.setRun().executeUpdate();
+            return null;
+        }
+        if (op instanceof Op.StartBegun b) {
+            st.begun().setInt(1, b.restarts);
+            st.begun().setLong(2, nowMs);
+            st.begun().setString(3, b.id);
+            st.begun().executeUpdate();
+            return null;
+        }
+        if (op instanceof Op.StartSettled s) {
+            st.settled().setLong(1, nowMs);
+            st.settled().setString(2, s.id);
+            st.settled().executeUpdate();
             return null;
         }
         if (op instanceof Op.Delete d) {
@@ -284,7 +362,12 @@ public final class DesiredStateStore implements AutoCloseable {
             while (r.next()) {
                 String id = r.getString(1);
                 try {
-                    vms.add(new StoredVm(codec.decode(r.getString(3), r.getInt(2)), r.getInt(4) != 0, r.getInt(5) != 0));
+                    String fingerprint = r.getString(10);
+                    Optional<StoredVm.Creation> creation = fingerprint == null ? Optional.empty()
+                            : Optional.of(new StoredVm.Creation(fingerprint, Optional.ofNullable(r.getString(11))));
+                    vms.add(new StoredVm(codec.decode(r.getString(3), r.getInt(2)), r.getInt(4) != 0, r.getInt(5) != 0,
+                            Instant.ofEpochMilli(r.getLong(6)), r.getInt(7), r.getInt(8), Optional.ofNullable(r.getString(9)),
+                            creation));
                 } catch (RuntimeException e) {
                     unreadable.add(id + ": " + e.getMessage());
                 }
@@ -293,29 +376,62 @@ public final class DesiredStateStore implements AutoCloseable {
         return new LoadedState(vms, unreadable);
     }
 
-    private abstract static sealed class Op permits Op.Put, Op.SetShouldRun, Op.Delete, Op.Load {
+    private static void setNullable(PreparedStatement p, int index, String value) throws SQLException {
+        if (value == null) p.setNull(index, Types.VARCHAR);
+        else p.setString(index, value);
+    }
+
+    private abstract static sealed class Op permits Op.Put, Op.SetShouldRun, Op.StartBegun, Op.StartSettled, Op.Delete, Op.Load {
         final CompletableFuture<Object> future = new CompletableFuture<>();
         final long enqueuedNanos = System.nanoTime();
 
+        /** A definition written; with {@code creation}, the row of a POST /vms (creation request included). */
         static final class Put extends Op {
             final String id;
             final String json;
             final boolean shouldRun;
+            final long createdAtMs;
+            final Creation creation;
 
-            Put(String id, String json, boolean shouldRun) {
+            Put(String id, String json, boolean shouldRun, long createdAtMs, Creation creation) {
                 this.id = id;
                 this.json = json;
                 this.shouldRun = shouldRun;
+                this.createdAtMs = createdAtMs;
+                this.creation = creation;
             }
         }
+
+        /** The POST /vms behind a Put: its definition (fingerprinted when written) and Idempotency-Key. */
+        record Creation(VmDefinition request, Optional<String> idempotencyKey) {}
 
         static final class SetShouldRun extends Op {
             final String id;
             final boolean shouldRun;
+            final String failure;
 
-            SetShouldRun(String id, boolean shouldRun) {
+            SetShouldRun(String id, boolean shouldRun, String failure) {
                 this.id = id;
                 this.shouldRun = shouldRun;
+                this.failure = failure;
+            }
+        }
+
+        static final class StartBegun extends Op {
+            final String id;
+            final int restarts;
+
+            StartBegun(String id, int restarts) {
+                this.id = id;
+                this.restarts = restarts;
+            }
+        }
+
+        static final class StartSettled extends Op {
+            final String id;
+
+            StartSettled(String id) {
+                this.id = id;
             }
         }
 

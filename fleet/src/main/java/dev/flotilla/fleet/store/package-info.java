@@ -20,7 +20,16 @@
  * connection and commits whatever has queued up as one transaction (group commit), so a burst of creations
  * costs a few fsyncs, not one each. {@link dev.flotilla.fleet.store.StoreStats} reports the batching.
  *
- * <p><b>Format.</b> One table {@code vm_definition(id, format, definition JSON, should_run, updated_at_ms)};
+ * <p><b>Format.</b> One table {@code vm_definition}: id, format, definition JSON, should_run, started,
+ * created_at_ms, updated_at_ms, restarts, interrupted_starts (starts begun and never settled: each one a daemon
+ * that died during it), failure (why the fleet stopped running it), and the creation request
+ * (create_fingerprint, idempotency_key, unique) that makes a repeated POST /vms answer with the same VM.
  * {@link dev.flotilla.fleet.store.DefinitionCodec} writes the JSON (Jackson over the definition records).
+ *
+ * <p><b>Schema changes are migrations.</b> {@code StoreSchema} lists numbered migrations; a
+ * {@code schema_version} table records those applied; opening a store applies the missing ones in order, each
+ * in its own transaction, and refuses a store newer than this code. A store from before versioning (its one
+ * table, no {@code schema_version}) counts as version 1. The SQL stays portable (ADD COLUMN with defaults,
+ * INSERT ... ON CONFLICT, CASE rather than SQLite's scalar max) so a PostgreSQL store can replay the same list.
  */
 package dev.flotilla.fleet.store;

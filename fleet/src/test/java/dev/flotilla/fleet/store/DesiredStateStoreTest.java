@@ -39,8 +39,9 @@ class DesiredStateStoreTest {
         }
         try (DesiredStateStore s = DesiredStateStore.open(file)) {
             LoadedState loaded = await(s.loadAll());
-            assertEquals(List.of(new StoredVm(full, true, true), new StoredVm(VmDefinition.empty("c"), false, true)),
-                    loaded.vms());
+            assertEquals(List.of(full, VmDefinition.empty("c")), loaded.vms().stream().map(StoredVm::definition).toList());
+            assertEquals(List.of(true, false), loaded.vms().stream().map(StoredVm::shouldRun).toList());
+            assertEquals(List.of(true, true), loaded.vms().stream().map(StoredVm::started).toList());
             assertTrue(loaded.unreadable().isEmpty());
         }
     }
@@ -106,7 +107,8 @@ class DesiredStateStoreTest {
             await(s.put(VmDefinition.empty("good"), true));
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO vm_definition VALUES ('bad', 1, '{not json', 1, 1, 0)");
+            st.execute("INSERT INTO vm_definition (id, format, definition, should_run, started, updated_at_ms) "
+                    + "VALUES ('bad', 1, '{not json', 1, 1, 0)");
         }
         try (DesiredStateStore s = DesiredStateStore.open(file)) {
             LoadedState loaded = await(s.loadAll());
@@ -124,5 +126,71 @@ class DesiredStateStoreTest {
         java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> f.get(5, TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("is closed"));
+    }
+
+    @Test
+    void aStoreFromBeforeSchemaVersionsIsMigratedInPlaceAndKeepsItsRows() throws Exception {
+        Path file = dir.resolve("old.db");
+        String json = new DefinitionCodec().encode(VmDefinition.empty("old"));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            // exactly what the first Flotilla release wrote
+            st.execute("CREATE TABLE vm_definition (id TEXT PRIMARY KEY NOT NULL, format INTEGER NOT NULL, "
+                    + "definition TEXT NOT NULL, should_run INTEGER NOT NULL, started INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL)");
+            st.execute("PRAGMA user_version = 1");
+            st.execute("INSERT INTO vm_definition VALUES ('old', 1, '" + json + "', 1, 1, 1700000000000)");
+        }
+        try (DesiredStateStore s = DesiredStateStore.open(file)) {
+            StoredVm old = await(s.loadAll()).vms().get(0);
+            assertEquals(VmDefinition.empty("old"), old.definition());
+            assertTrue(old.shouldRun());
+            assertEquals(java.time.Instant.ofEpochMilli(1700000000000L), old.createdAt(), "its last update is its best known creation");
+            assertEquals(0, old.restarts());
+            await(s.startBegun("old", 4));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement();
+             java.sql.ResultSet r = st.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
+            List<Integer> versions = new ArrayList<>();
+            while (r.next()) versions.add(r.getInt(1));
+            assertEquals(List.of(1, 2), versions);
+        }
+        try (DesiredStateStore s = DesiredStateStore.open(file)) {
+            StoredVm old = await(s.loadAll()).vms().get(0);
+            assertEquals(4, old.restarts());
+            assertEquals(1, old.interruptedStarts());
+        }
+    }
+
+    @Test
+    void aStoreWrittenByANewerFlotillaIsRefusedNotMisread() throws Exception {
+        Path file = dir.resolve("newer.db");
+        try (DesiredStateStore s = DesiredStateStore.open(file)) {
+            await(s.put(VmDefinition.empty("a"), true));
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO schema_version (version, description, applied_at_ms) VALUES (99, 'from the future', 0)");
+        }
+        StoreException e = assertThrows(StoreException.class, () -> DesiredStateStore.open(file));
+        assertTrue(e.getMessage().contains("schema version 99") && e.getMessage().contains("run the Flotilla version that wrote it"),
+                e.getMessage());
+    }
+
+    @Test
+    void countsFailureAndCreationRequestRoundTrip() throws Exception {
+        Path file = dir.resolve("f.db");
+        java.time.Instant created = java.time.Instant.ofEpochMilli(1_800_000_000_123L);
+        StoredVm.Creation creation = new StoredVm.Creation(new DefinitionCodec().fingerprint(VmDefinition.empty("other-id")),
+                java.util.Optional.of("key-1"));
+        try (DesiredStateStore s = DesiredStateStore.open(file)) {
+            await(s.create(VmDefinition.empty("a"), created, java.util.Optional.of("key-1")));
+            await(s.startBegun("a", 0));
+            await(s.startSettled("a"));
+            await(s.startBegun("a", 3));
+            await(s.put(VmDefinition.empty("a"), true));   // a later change keeps the creation time and request
+            await(s.giveUp("a", "gave up"));
+        }
+        try (DesiredStateStore s = DesiredStateStore.open(file)) {
+            assertEquals(new StoredVm(VmDefinition.empty("a"), false, true, created, 3, 1, java.util.Optional.of("gave up"),
+                    java.util.Optional.of(creation)), await(s.loadAll()).vms().get(0));
+        }
     }
 }

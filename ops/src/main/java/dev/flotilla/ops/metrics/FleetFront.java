@@ -36,10 +36,11 @@ public final class FleetFront {
             return Behaviors.receive(FleetProtocol.Command.class)
                     .onMessage(FleetProtocol.CreateVm.class, m -> {
                         long t0 = System.nanoTime();
-                        CompletionStage<StatusReply<VmView>> answer = AskPattern.ask(fleet,
-                                r -> new FleetProtocol.CreateVm(m.definition(), r), relayTimeout, scheduler);
+                        CompletionStage<StatusReply<FleetProtocol.CreateAnswer>> answer = AskPattern.ask(fleet,
+                                r -> new FleetProtocol.CreateVm(m.definition(), m.idFromRequest(), m.idempotencyKey(), r),
+                                relayTimeout, scheduler);
                         answer.whenComplete((reply, err) -> {
-                            StatusReply<VmView> out = reply != null ? reply : StatusReply.error(new FleetException(
+                            StatusReply<FleetProtocol.CreateAnswer> out = reply != null ? reply : StatusReply.error(new FleetException(
                                     FleetException.Kind.INTERNAL, "the fleet did not answer the creation of VM '"
                                     + m.definition().id() + "' in " + relayTimeout.toSeconds() + " s; check the daemon's log"));
                             FleetInstruments.creation(outcome(out), Duration.ofNanos(System.nanoTime() - t0));

@@ -76,6 +76,7 @@ public final class Daemon implements AutoCloseable {
         ServeSettings serve = ServeSettings.fromConfig(config);
         FleetSettings fleetSettings = FleetSettings.fromConfig(config);
         HostMemorySettings hostMemory = HostMemorySettings.fromConfig(config);
+        checkAnswerTimes(fleetSettings, ApiSettings.fromConfig(config));
         ApiSettings api = withProbeRoot(ApiSettings.fromConfig(config));
         KvmAvailability kvmState = Kvm.availability();
         if (!kvmState.usable()) {
@@ -146,6 +147,18 @@ public final class Daemon implements AutoCloseable {
             LOG.atInfo().addKeyValue("oom_score_adj", o.effective()).log("{}: a host OOM picks other processes first", o.detail());
         } else {
             LOG.atWarn().addKeyValue("oom_score_adj", o.effective()).addKeyValue("requested", value).log(o.detail());
+        }
+    }
+
+    /**
+     * The fleet answers a slow start (202) before the API gives up on the fleet (503): else a VM being created
+     * could be answered with an error while the fleet still holds its true answer.
+     */
+    static void checkAnswerTimes(FleetSettings fleet, ApiSettings api) {
+        if (fleet.answerStartWithin().compareTo(api.askTimeout()) >= 0) {
+            throw new IllegalStateException("flotilla.fleet.answer-start-within (" + fleet.answerStartWithin().toMillis()
+                    + " ms) must be shorter than flotilla.api.ask-timeout (" + api.askTimeout().toMillis() + " ms): lower the "
+                    + "first or raise the second");
         }
     }
 

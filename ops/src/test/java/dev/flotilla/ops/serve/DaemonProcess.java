@@ -69,6 +69,14 @@ final class DaemonProcess implements AutoCloseable {
      * @param extra HOCON lines appended to the config (admission rate, intervals ...)
      */
     static DaemonProcess start(Path dir, String extra) throws Exception {
+        return start(dir, extra, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, String)}, the command prefixed by {@code launcher} (e.g. {@code ip netns exec NS}, which
+     * execs the JVM in place: the process is the daemon itself, and kill -9 reaches it).
+     */
+    static DaemonProcess start(Path dir, String extra, List<String> launcher) throws Exception {
         Path jar = Path.of("target", "flotilla.jar").toAbsolutePath();
         assertTrue(Files.isRegularFile(jar), jar + " is missing: the end-to-end tests run after 'mvn package' builds it");
         probeUnder(dir);
@@ -84,7 +92,9 @@ final class DaemonProcess implements AutoCloseable {
                 extra, ""));
         Path log = dir.resolve("daemon-" + (++starts) + ".log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xss512k", "-jar", jar.toString(), "serve", "--config", conf.toString())
+        List<String> command = new java.util.ArrayList<>(launcher);
+        command.addAll(List.of(java, "-XX:+UseSerialGC", "-Xss512k", "-jar", jar.toString(), "serve", "--config", conf.toString()));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -101,6 +111,11 @@ final class DaemonProcess implements AutoCloseable {
 
     FlotillaClient api() {
         return client;
+    }
+
+    /** The API's address, from the daemon's ready line. */
+    URI apiUrl() {
+        return client.base();
     }
 
     long pid() {
