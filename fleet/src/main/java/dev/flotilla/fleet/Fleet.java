@@ -473,7 +473,9 @@ public final class Fleet extends AbstractBehavior<FleetProtocol.Command> {
         startSettled(e);
         e.vm = null;
         registry.release(e);
-        e.answerAwaitingRunning(StatusReply.error(new FleetException(Kind.INTERNAL, "VM '" + e.id()
+        // A build refused for the user's own input (a swapped or wrong file, a bad image) is theirs to fix: 400.
+        Kind why = e.endReason != null && e.endReason.kind() == EndReason.Kind.INVALID_CONFIG ? Kind.INVALID : Kind.INTERNAL;
+        e.answerAwaitingRunning(StatusReply.error(new FleetException(why, "VM '" + e.id()
                 + "' ended before it ran: " + e.endReason + "; see GET /vms/" + e.id())));
         if (e.deleting) {
             deletion.runEnded(e);

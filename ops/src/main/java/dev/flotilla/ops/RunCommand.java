@@ -163,6 +163,7 @@ final class RunCommand {
                     : "  KVM could not emulate a guest instruction: check the kernel is built for x86_64.");
             case TIMEOUT -> System.err.println("  The guest did not end within --timeout; raise it, or check the "
                     + "console output above for where it stopped.");
+            case INVALID_CONFIG -> System.err.println("  A file or setting given for this VM cannot be used; the detail above says which and why.");
             case VMM_ERROR -> System.err.println("  Flotilla could not build or run this VM; the detail above says what to change.");
             default -> { }
         }

@@ -21,6 +21,12 @@ public record EndReason(Kind kind, String detail) {
         EMULATION_FAILURE("emulation-failure", false),
         /** KVM_EXIT_FAIL_ENTRY, or another internal KVM error. */
         KVM_ERROR("kvm-error", false),
+        /**
+         * The VM could not be built from what the user gave: a kernel, initrd or drive that is missing, not a
+         * regular file, swapped for a link since it was accepted, or not a valid image; a configuration the
+         * builder refused. The user's to fix (the API answers 400), unlike {@link #VMM_ERROR}.
+         */
+        INVALID_CONFIG("invalid-config", false),
         /** The VM could not be built or a VMM part failed: host-side problem. */
         VMM_ERROR("vmm-error", false);
 
@@ -44,6 +50,26 @@ public record EndReason(Kind kind, String detail) {
 
     public static EndReason of(Kind kind, String detail) {
         return new EndReason(kind, detail);
+    }
+
+    /**
+     * Why a build failed: {@link Kind#INVALID_CONFIG} when the cause (or one it wraps) is the user's input —
+     * a host file refused by its root's checks, a kernel image that does not load, a refused configuration —
+     * else {@link Kind#VMM_ERROR}.
+     */
+    public static EndReason ofBuildFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.flotilla.kvm.hostfs.HostFileException
+                    || t instanceof dev.flotilla.kvm.x86.boot.KernelLoadException
+                    || t instanceof dev.flotilla.vm.config.InvalidConfigException) {
+                return of(Kind.INVALID_CONFIG, messageOf(cause));
+            }
+        }
+        return of(Kind.VMM_ERROR, messageOf(cause));
+    }
+
+    private static String messageOf(Throwable t) {
+        return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 
     @Override

@@ -164,7 +164,7 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
         return common(Behaviors.receive(Command.class))
                 .onMessage(Built.class, this::onBuilt)
                 .onMessage(BuildFailed.class, m -> {
-                    end(EndReason.of(EndReason.Kind.VMM_ERROR, messageOf(m.cause())));
+                    end(EndReason.ofBuildFailure(m.cause()));
                     replyStart(StatusReply.error(endReason.toString()));
                     // a Stop that arrived while building: the VM has ended (for the build's reason)
                     pendingStop.forEach(p -> p.tell(StatusReply.success(info())));
@@ -549,9 +549,5 @@ public final class MicroVm extends AbstractBehavior<MicroVm.Command> {
 
     private static Throwable unwrap(Throwable t) {
         return (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) ? t.getCause() : t;
-    }
-
-    private static String messageOf(Throwable t) {
-        return t.getMessage() != null ? t.getMessage() : t.toString();
     }
 }

@@ -325,6 +325,21 @@ class MicroVmTest {
     }
 
     @Test
+    void aBuildRefusingTheUsersFileEndsTheVmAsInvalidConfigNotAsAVmmError() {
+        String id = "unit-" + ids.incrementAndGet();
+        ActorRef<MicroVm.Command> ref = testKit.spawn(MicroVm.create(id, 1, 128, h -> {
+            throw new VmBuilder.VmBuildException("cannot build VM " + id + ": cannot open /srv/d.img: it is a symbolic link",
+                    new dev.flotilla.kvm.hostfs.HostFileException("cannot open /srv/d.img: it is a symbolic link", 40));
+        }), id);
+        TestProbe<StatusReply<VmInfo>> start = testKit.createTestProbe();
+        ref.tell(new MicroVm.Start(start.getRef()));
+        assertRefused("symbolic link", start.receiveMessage(ANSWER));
+        TestProbe<VmInfo> info = testKit.createTestProbe();
+        ref.tell(new MicroVm.GetInfo(info.getRef()));
+        assertEquals(EndReason.Kind.INVALID_CONFIG, info.receiveMessage(ANSWER).endReason().kind());
+    }
+
+    @Test
     void requestsThatDoNotBelongToThePhaseAreRefusedWithWhatToDo() throws Exception {
         Vm vm = spawn(1, null);
         assertRefused("configuring", vm.ask(MicroVm.Pause::new));
