@@ -257,7 +257,15 @@ class MicroVmLifecycleIT {
             CompletableFuture<StatusReply<VmInfo>> stop = vm.stop();
             assertEquals(0, ProcessFootprint.awaitThreads("vcpu-" + vm.id() + "-", 0, Duration.ofSeconds(5)),
                     "the VM's vCPU threads ended");
-            Thread.sleep(50);   // the last Exited report reaches the actor: it is now releasing
+            // The last Exited report reaches the actor, which hands the release to its dispatcher: with every
+            // thread held, the release task waits in the queue, and the VM is in its releasing phase.
+            java.util.concurrent.ThreadPoolExecutor releaseExecutor = (java.util.concurrent.ThreadPoolExecutor)
+                    ((akka.dispatch.Dispatcher) releasePool).executorService().executor();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!(releaseExecutor.getActiveCount() == releaseThreads && releaseExecutor.getQueue().size() == 1)) {
+                assertTrue(System.nanoTime() < deadline, "the VM's release never reached the release dispatcher");
+                Thread.onSpinWait();
+            }
             assertEquals(VmState.STOPPING, vm.info().get(5, TimeUnit.SECONDS).state());
 
             StatusReply<VmInfo> pause = answeredWithin(vm.pause(), "Pause");
