@@ -1,5 +1,6 @@
 package dev.flotilla.vm.pool;
 
+import dev.flotilla.vm.stats.Percentiles;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -143,10 +144,9 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
             Map<VmShape, Integer> now = new HashMap<>();
             ready.forEach((s, q) -> now.put(s, q.size()));
             int window = (int) Math.min(refillCount, TIMES_WINDOW);
-            long[] recent = Arrays.copyOf(refillNanos, window);
-            Arrays.sort(recent);
-            var times = new VmPoolStats.RefillTimes(refillCount, window, ms(percentile(recent, 0.5)),
-                    ms(percentile(recent, 0.95)), ms(refillMaxNanos));
+            double[] recent = Arrays.stream(refillNanos, 0, window).asDoubleStream().sorted().toArray();
+            var times = new VmPoolStats.RefillTimes(refillCount, window, ms(percentile(recent, 50)),
+                    ms(percentile(recent, 95)), ms(refillMaxNanos));
             return new VmPoolStats(hits, misses, unserved, built, failures, discarded, now, targets, times);
         } finally {
             lock.unlock();
@@ -296,12 +296,11 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
         }
     }
 
-    private static long percentile(long[] sorted, double p) {
-        if (sorted.length == 0) return 0;
-        return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    private static double percentile(double[] ascending, double p) {
+        return ascending.length == 0 ? 0 : Percentiles.ofAscending(ascending, p);
     }
 
-    private static double ms(long nanos) {
+    private static double ms(double nanos) {
         return nanos / 1e6;
     }
 }

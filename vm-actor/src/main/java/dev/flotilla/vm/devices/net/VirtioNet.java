@@ -284,8 +284,8 @@ public final class VirtioNet extends WorkerBackedDevice implements dev.flotilla.
         worker.setDeadline(Math.min(rxResumeAt, txResumeAt));
     }
 
-    /** True while the worker waits for the backend to become readable (for tests and metrics). */
-    boolean watchingBackend() {
+    /** True while the worker waits for the backend to become readable (for tests and metrics). Any thread. */
+    public boolean watchingBackend() {
         return watching;
     }
 
