@@ -233,7 +233,7 @@ class FleetTest {
             assertTrue(h.create(vm("stayer")).isSuccess());
             h.addHost("h2", 4, 4096);
             kit.stop(h1);
-            VmView moved = h.awaitVm("mover", v -> v.state() == VmState.RUNNING && v.restarts() == 1);
+            VmView moved = awaitWhileTimePasses(h, "mover", v -> v.state() == VmState.RUNNING && v.restarts() == 1);
             assertEquals(Optional.of("h2"), moved.host());
             VmView lost = h.awaitVm("stayer", v -> v.state() == VmState.FAILED);
             assertTrue(lost.endReason().orElseThrow().detail().contains("host h1 left"), lost::toString);
