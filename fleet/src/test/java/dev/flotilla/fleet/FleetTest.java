@@ -463,8 +463,9 @@ class FleetTest {
             for (int i = 1; i < seen.size(); i++) assertEquals(seen.get(i - 1).sequence() + 1, seen.get(i).sequence());
             h.fleet.tell(new FleetProtocol.Unsubscribe(events.getRef()));
             assertTrue(h.create(vm("e2")).isSuccess());
-            // subscribed again: the fleet's messages to one subscriber arrive in order, so had "e2" been
-            // sent after the unsubscribe, it would come before "e3"
+            h.awaitVm("e2", v -> v.bootMs() > 0);   // booted and holding: e2 has no more changes to report
+            // subscribed again: the fleet's messages to one subscriber arrive in order, so had e2's changes
+            // been sent after the unsubscribe, they would come before e3's
             h.fleet.tell(new FleetProtocol.Subscribe(events.getRef()));
             assertTrue(h.create(vm("e3")).isSuccess());
             assertEquals("e3", events.receiveMessage(FleetHarness.WAIT).vm().id(), "an unsubscribed probe got an event");
