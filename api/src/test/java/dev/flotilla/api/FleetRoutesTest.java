@@ -127,9 +127,8 @@ class FleetRoutesTest {
 
     @Test
     void aFleetThatDoesNotAnswerIs503NotAHang() {
-        long t0 = System.nanoTime();
+        // answered by the ask timeout with a 503 that says so; a hang would fail at the client's own timeout
         api.post("/vms", api.config("slow", "\"labels\":{\"test\":\"silent\"}")).refuses(503, "did not answer");
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(6), "bounded by the ask timeout");
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.ManualTime;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.pattern.StatusReply;
 import dev.flotilla.fleet.FleetException.Kind;
@@ -34,7 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FleetTest {
 
-    private static final ActorTestKit kit = ActorTestKit.create();
+    /** Timers (restart backoff, start timeout) fire only when a test moves this clock: nothing waits on the wall clock. */
+    private static final ActorTestKit kit = ActorTestKit.create(ManualTime.config().withFallback(com.typesafe.config.ConfigFactory.load()));
+    private static final ManualTime time = ManualTime.get(kit.system());
+    /** Past the longest restart backoff of SETTINGS (100 ms): whatever is scheduled has fired after it. */
+    private static final Duration PAST_EVERY_BACKOFF = Duration.ofMinutes(1);
     private static final FleetSettings SETTINGS = FleetSettings.DEFAULT.withAdmission(1000, 1000)
             .withOverCommit(OverCommit.NONE)
             .withRestart(new RestartSettings(Duration.ofMillis(20), Duration.ofMillis(100), 2, Duration.ofSeconds(30)));
@@ -54,6 +59,18 @@ class FleetTest {
 
     private FleetHarness harness(FleetSettings settings) {
         return new FleetHarness(kit, dir.resolve("fleet.db"), settings, System::nanoTime);
+    }
+
+    /**
+     * Waits until the VM satisfies {@code check}, moving the manual clock on at each look: a restart timer
+     * is only set once the fleet has seen the crash, so time must pass after that, whenever it happens.
+     */
+    private static VmView awaitWhileTimePasses(FleetHarness h, String id, java.util.function.Predicate<VmView> check) {
+        return h.awaitVm(id, v -> {
+            if (check.test(v)) return true;
+            time.timePasses(Duration.ofMillis(100));
+            return false;
+        });
     }
 
     private static List<StoredVm> stored(DesiredStateStore store) throws Exception {
@@ -218,7 +235,7 @@ class FleetTest {
             assertTrue(h.create(vm("stayer")).isSuccess());
             h.addHost("h2", 4, 4096);
             kit.stop(h1);
-            VmView moved = h.awaitVm("mover", v -> v.state() == VmState.RUNNING && v.restarts() == 1);
+            VmView moved = awaitWhileTimePasses(h, "mover", v -> v.state() == VmState.RUNNING && v.restarts() == 1);
             assertEquals(Optional.of("h2"), moved.host());
             VmView lost = h.awaitVm("stayer", v -> v.state() == VmState.FAILED);
             assertTrue(lost.endReason().orElseThrow().detail().contains("host h1 left"), lost::toString);
@@ -329,12 +346,15 @@ class FleetTest {
             h.addHost("h1", 4, 4096);
             assertTrue(h.create(vm("r", 1, 128, RestartPolicy.ON_FAILURE, Map.of())).isSuccess());
             h.launcher.crash("r");
-            VmView back = h.awaitVm("r", v -> v.restarts() == 1 && v.state() == VmState.RUNNING);
+            VmView back = awaitWhileTimePasses(h, "r", v -> v.restarts() == 1 && v.state() == VmState.RUNNING);
             assertEquals(Optional.of("h1"), back.host());
             assertEquals(2, h.launcher.spawnCount("r"));
             assertTrue(h.act("r", Action.SEND_CTRL_ALT_DEL).isSuccess());
             h.awaitVm("r", v -> v.state() == VmState.STOPPED);
-            Thread.sleep(200);   // several backoffs: nothing restarts it
+            time.timePasses(PAST_EVERY_BACKOFF);   // any restart timer set for the reset has fired now
+            VmView after = h.get("r").orElseThrow();   // answered after any such timer's message
+            assertEquals(VmState.STOPPED, after.state(), "a guest reset is not restarted");
+            assertEquals(1, after.restarts());
             assertEquals(2, h.launcher.spawnCount("r"));
             assertFalse(stored(h.store).get(0).shouldRun());
         }
@@ -349,7 +369,10 @@ class FleetTest {
             VmView v = h.awaitVm("n", x -> x.state() == VmState.FAILED);
             assertEquals(0, v.restarts());
             assertEquals(Optional.empty(), v.host());
-            Thread.sleep(200);
+            time.timePasses(PAST_EVERY_BACKOFF);
+            VmView after = h.get("n").orElseThrow();
+            assertEquals(VmState.FAILED, after.state());
+            assertEquals(0, after.restarts());
             assertEquals(1, h.launcher.spawnCount("n"));
             assertFalse(stored(h.store).get(0).shouldRun());
         }
@@ -363,11 +386,11 @@ class FleetTest {
             for (int i = 1; i <= 2; i++) {
                 h.launcher.crash("loop");
                 int restarts = i;
-                h.awaitVm("loop", v -> v.restarts() == restarts && v.state() == VmState.RUNNING);
+                awaitWhileTimePasses(h, "loop", v -> v.restarts() == restarts && v.state() == VmState.RUNNING);
             }
             h.launcher.crash("loop");   // the cap is 2 quick restarts
             h.awaitVm("loop", v -> v.state() == VmState.FAILED);
-            Thread.sleep(300);
+            time.timePasses(PAST_EVERY_BACKOFF);
             assertEquals(3, h.launcher.spawnCount("loop"));
             assertEquals(VmState.FAILED, h.get("loop").orElseThrow().state());
             assertEquals(2, h.get("loop").orElseThrow().restarts());
@@ -414,8 +437,10 @@ class FleetTest {
             assertEquals(Optional.empty(), h.get("gone"));
             assertTrue(stored(h.store).isEmpty());
             assertEquals(0, h.hosts().get(0).vmCount());
-            Thread.sleep(200);
-            assertEquals(1, h.launcher.spawnCount("gone"), "ALWAYS does not restart a deleted VM");
+            time.timePasses(PAST_EVERY_BACKOFF);
+            assertEquals(Optional.empty(), h.get("gone"), "ALWAYS does not restart a deleted VM");
+            assertEquals(0, h.hosts().get(0).vmCount(), "ALWAYS does not restart a deleted VM");
+            assertEquals(1, h.launcher.spawnCount("gone"));
             assertEquals(Kind.NOT_FOUND, refusal(h.delete("gone")).kind());
         }
     }
@@ -440,7 +465,12 @@ class FleetTest {
             for (int i = 1; i < seen.size(); i++) assertEquals(seen.get(i - 1).sequence() + 1, seen.get(i).sequence());
             h.fleet.tell(new FleetProtocol.Unsubscribe(events.getRef()));
             assertTrue(h.create(vm("e2")).isSuccess());
-            events.expectNoMessage(Duration.ofMillis(200));
+            h.awaitVm("e2", v -> v.bootMs() > 0);   // booted and holding: e2 has no more changes to report
+            // subscribed again: the fleet's messages to one subscriber arrive in order, so had e2's changes
+            // been sent after the unsubscribe, they would come before e3's
+            h.fleet.tell(new FleetProtocol.Subscribe(events.getRef()));
+            assertTrue(h.create(vm("e3")).isSuccess());
+            assertEquals("e3", events.receiveMessage(FleetHarness.WAIT).vm().id(), "an unsubscribed probe got an event");
         }
     }
 
@@ -477,7 +507,9 @@ class FleetTest {
             assertEquals(VmState.STOPPED, second.get("ended").orElseThrow().state());
             assertEquals(VmState.CONFIGURING, second.get("draft").orElseThrow().state());
             assertEquals(Fleet.NOT_AFTER_START, refusal(second.act("ended", Action.INSTANCE_START)).getMessage());
-            Thread.sleep(200);
+            time.timePasses(PAST_EVERY_BACKOFF);
+            assertEquals(VmState.STOPPED, second.get("ended").orElseThrow().state());
+            assertEquals(0, second.get("keep1").orElseThrow().restarts());
             assertEquals(1, second.launcher.spawnCount("keep1"));
             assertEquals(1, second.launcher.spawnCount("keep2"));
             assertEquals(0, second.launcher.spawnCount("ended"));

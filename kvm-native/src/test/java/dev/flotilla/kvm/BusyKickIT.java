@@ -3,6 +3,7 @@ package dev.flotilla.kvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flotilla.kvm.memory.GuestAddress;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -28,7 +29,8 @@ class BusyKickIT {
 
     @Test
     void busyVcpuIsKickedOut() throws Exception {
-        try (var g = new RealModeGuest(kvm, true, new byte[] {(byte) 0xEB, (byte) 0xFE})) {   // jmp $
+        // l: inc word [0x2000]; jmp l — busy, and its counter shows it is running guest code
+        try (var g = new RealModeGuest(kvm, true, RealModeGuest.bytes(0xFF, 0x06, 0x00, 0x20, 0xEB, 0xFA))) {
             BlockingQueue<VcpuExit> exits = new ArrayBlockingQueue<>(16);
             CountDownLatch bound = new CountDownLatch(1);
             Thread t = new Thread(() -> {
@@ -45,12 +47,23 @@ class BusyKickIT {
             t.start();
             assertTrue(bound.await(5, TimeUnit.SECONDS));
             for (int i = 0; i < 3; i++) {
-                Thread.sleep(50);
+                awaitGuestCounting(g);   // inside KVM_RUN, not before it (a kick then would only be pending)
                 assertTrue(g.vcpu.kick());
                 VcpuExit e = exits.poll(2, TimeUnit.SECONDS);
                 assertEquals(VcpuExit.INTERRUPTED, e);
             }
             t.join(2000);
+        }
+    }
+
+    /** Waits until the guest's counter moves: the vCPU is executing guest code. */
+    private static void awaitGuestCounting(RealModeGuest g) {
+        GuestAddress counter = GuestAddress.of(0x2000);
+        int first = g.memory.readU16(counter);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (g.memory.readU16(counter) == first) {
+            assertTrue(System.nanoTime() < deadline, "the guest's counter never moved: the vCPU is not running");
+            Thread.onSpinWait();
         }
     }
 }

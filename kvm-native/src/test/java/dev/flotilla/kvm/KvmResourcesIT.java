@@ -33,7 +33,6 @@ class KvmResourcesIT {
             // warm up class loading and jnr stubs so they do not count as leaks
             new RealModeGuest(kvm, true, new byte[] {(byte) 0xF4}).close();
             long fds = openFds(), maps = mappings();
-            long start = System.nanoTime();
             for (int i = 0; i < 200; i++) {
                 VmFd vm = kvm.createVm();
                 MmapGuestMemory mem = MmapGuestMemory.ofSize(1 << 20);
@@ -45,8 +44,6 @@ class KvmResourcesIT {
                 vm.close();     // idempotent
                 mem.close();
             }
-            long ms = (System.nanoTime() - start) / 1_000_000;
-            System.out.println("[kvm] 200 x (create VM + 1 MiB memory + vCPU, close): " + ms + " ms");
             assertEquals(fds, openFds(), "fd count after 200 VMs");
             long mapsAfter = mappings();
             assertTrue(mapsAfter <= maps + 4, "mappings grew from " + maps + " to " + mapsAfter);

@@ -123,7 +123,7 @@ class VcpuRunIT {
     }
 
     @Test
-    void pioExitRoundTripRate() {
+    void pioExitRoundTripsDecodeEveryExit() {
         // mov dx,0x3f8; l: out dx,al; jmp l
         try (var g = new RealModeGuest(kvm, false, bytes(0xBA, 0xF8, 0x03, 0xEE, 0xEB, 0xFD))) {
             for (int i = 0; i < 500; i++) g.vcpu.run();            // warm-up (JIT, jnr stubs)
@@ -132,9 +132,8 @@ class VcpuRunIT {
             for (int i = 0; i < n; i++) {
                 if (!(g.vcpu.run() instanceof VcpuExit.IoOut)) throw new AssertionError("expected IoOut");
             }
-            double us = (System.nanoTime() - start) / 1000.0 / n;
+            double us = (System.nanoTime() - start) / 1000.0 / n;   // printed: speed is for benchmarks
             System.out.printf("[kvm] PIO exit round trip (KVM_RUN + decode): %.1f us/exit on %s%n", us, Kvm.availability().status());
-            assertTrue(us < 1000, "an exit should cost well under a millisecond, was " + us + " us");
         }
     }
 

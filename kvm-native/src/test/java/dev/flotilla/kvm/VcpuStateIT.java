@@ -97,7 +97,7 @@ class VcpuStateIT {
             List<CpuidEntry> smallBack = g.vcpu.getCpuid2();
             assertEquals(small.stream().map(e -> new Leaf(e.function(), e.index())).toList(),
                     smallBack.stream().map(e -> new Leaf(e.function(), e.index())).toList());
-            // kvm_pvm rewrites leaf values from the host (DESIGN.md); hardware KVM keeps what it was given
+            // kvm_pvm rewrites leaf values from the host (docs/architecture.md, "What kvm_pvm can and cannot run"); hardware KVM keeps what it was given
             if (Kvm.availability().status() == KvmAvailability.Status.HARDWARE) assertEquals(small, smallBack);
 
             g.vcpu.setMsrs(List.of(new MsrEntry(0x174, 0x10)));            // IA32_SYSENTER_CS

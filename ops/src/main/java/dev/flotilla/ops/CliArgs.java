@@ -1,5 +1,6 @@
 package dev.flotilla.ops;
 
+import dev.flotilla.vm.config.MachineConfig;
 import java.util.List;
 
 /** The option-value readers every subcommand's parser shares; mistakes are {@link UsageException}s naming the option. */
@@ -31,6 +32,21 @@ public final class CliArgs {
             return d;
         } catch (NumberFormatException e) {
             throw new UsageException(opt + " takes a number of seconds, got '" + v + "'");
+        }
+    }
+
+    /** A vCPU count within what {@link MachineConfig} accepts (the API's limit too). */
+    public static void checkVcpus(String opt, int vcpus) {
+        if (vcpus < 1 || vcpus > MachineConfig.MAX_VCPUS) {
+            throw new UsageException(opt + " must be 1 to " + MachineConfig.MAX_VCPUS + ", got " + vcpus);
+        }
+    }
+
+    /** A guest RAM size in MiB within what {@link MachineConfig} accepts (the API's limit too). */
+    public static void checkMemMib(String opt, long memMib) {
+        if (memMib < MachineConfig.MIN_MEM_SIZE_MIB || memMib > MachineConfig.MAX_MEM_SIZE_MIB) {
+            throw new UsageException(opt + " must be " + MachineConfig.MIN_MEM_SIZE_MIB + " to "
+                    + MachineConfig.MAX_MEM_SIZE_MIB + ", got " + memMib);
         }
     }
 }

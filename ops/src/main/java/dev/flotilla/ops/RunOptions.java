@@ -24,10 +24,8 @@ public record RunOptions(Optional<Path> kernel, Optional<Path> initrd, Optional<
               embedded probe guest. Exit status 0 when the guest ends by itself (reset or power-off).""";
 
     public RunOptions {
-        if (vcpus < 1 || vcpus > 32) throw new UsageException("--vcpus must be 1 to 32, got " + vcpus);
-        if (memMib < 16 || memMib > 1024 * 1024) {
-            throw new UsageException("--mem-mib must be 16 to 1048576, got " + memMib);
-        }
+        CliArgs.checkVcpus("--vcpus", vcpus);
+        CliArgs.checkMemMib("--mem-mib", memMib);
         if (!List.of("auto", "linux64", "pvh").contains(boot)) {
             throw new UsageException("--boot must be auto, linux64 or pvh, got '" + boot + "'");
         }

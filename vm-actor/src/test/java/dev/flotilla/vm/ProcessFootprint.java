@@ -111,6 +111,17 @@ record ProcessFootprint(int fds, int tasks, int vcpuThreads, int mappings, int n
     }
 
     /** What the open fds point at, by kind ("anon_inode:kvm-vcpu", "socket", a path...), with counts. */
+    /**
+     * The fds a VM can own, by kind: KVM's (VM, vCPU), eventfds, epoll and timer instances, TAPs. Not the
+     * JVM's own (a jar opened when a class is first needed, surefire's channels), which come and go with
+     * what the test happens to load and say nothing about a VM.
+     */
+    static java.util.SortedMap<String, Integer> vmFdKinds() {
+        java.util.SortedMap<String, Integer> kinds = fdKinds();
+        kinds.keySet().removeIf(k -> !(k.startsWith("anon_inode:") || k.equals("/dev/net/tun")));
+        return kinds;
+    }
+
     static java.util.SortedMap<String, Integer> fdKinds() {
         java.util.SortedMap<String, Integer> kinds = new java.util.TreeMap<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {

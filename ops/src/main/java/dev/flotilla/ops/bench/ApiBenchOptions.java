@@ -26,7 +26,7 @@ public record ApiBenchOptions(int count, int warmup, long memMib, boolean skipQe
     public ApiBenchOptions {
         if (count < 1 || count > 5000) throw new UsageException("--count must be 1 to 5000, got " + count);
         if (warmup < 0 || warmup > 5000) throw new UsageException("--warmup must be 0 to 5000, got " + warmup);
-        if (memMib < 16 || memMib > 4096) throw new UsageException("--mem-mib must be 16 to 4096, got " + memMib);
+        CliArgs.checkMemMib("--mem-mib", memMib);
         if (qemu == null || qemu.isBlank()) throw new UsageException("--qemu needs a binary name or path");
     }
 

@@ -34,8 +34,8 @@ public record BenchOptions(int count, int warmup, int burst, int hold, int vcpus
         if (warmup < 0 || warmup > 1000) throw new UsageException("--warmup must be 0 to 1000, got " + warmup);
         positive("--burst", burst, 2000);
         positive("--hold", hold, 500);
-        if (vcpus < 1 || vcpus > 32) throw new UsageException("--vcpus must be 1 to 32, got " + vcpus);
-        if (memMib < 16 || memMib > 64 * 1024) throw new UsageException("--mem-mib must be 16 to 65536, got " + memMib);
+        CliArgs.checkVcpus("--vcpus", vcpus);
+        CliArgs.checkMemMib("--mem-mib", memMib);
         if (phases < 0 || phases > 10_000) throw new UsageException("--phases must be 0 to 10000, got " + phases);
         if (qemu == null || qemu.isBlank()) throw new UsageException("--qemu needs a binary name or path");
         if (pool < 0 || pool > VmPoolConfig.MAX_TARGET) {

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.flotilla.ops.ProbeGuestImage;
 import dev.flotilla.ops.serve.Daemon;
 import dev.flotilla.ops.serve.FlotillaConfig;
+import dev.flotilla.vm.stats.Percentiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

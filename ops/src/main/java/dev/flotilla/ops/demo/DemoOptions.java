@@ -26,7 +26,7 @@ public record DemoOptions(int count, double rate, long memMib, int port, boolean
     public DemoOptions {
         if (count < 1 || count > 2000) throw new UsageException("--count must be 1 to 2000, got " + count);
         if (rate < 0 || rate > 100_000) throw new UsageException("--rate must be 0 (all at once) to 100000 requests/s, got " + rate);
-        if (memMib < 16 || memMib > 4096) throw new UsageException("--mem-mib must be 16 to 4096, got " + memMib);
+        dev.flotilla.ops.CliArgs.checkMemMib("--mem-mib", memMib);
         if (port < 0 || port > 65535) throw new UsageException("--port must be 0 (a free port) to 65535, got " + port);
     }
 

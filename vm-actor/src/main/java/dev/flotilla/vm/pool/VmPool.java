@@ -30,7 +30,7 @@ public final class VmPool implements AutoCloseable {
 
     private VmPool(Kvm kvm, VmPoolConfig config) {
         this.config = config;
-        this.pool = new WarmPool<>(config, shape -> BareVm.create(kvm, shape), "vm-pool-refill");
+        this.pool = new WarmPool<>(config, shape -> BareVm.create(kvm, shape), "vm-pool-refill", System::nanoTime);
     }
 
     /** Starts the refill threads (none if {@code config} pools nothing); they begin filling at once. */

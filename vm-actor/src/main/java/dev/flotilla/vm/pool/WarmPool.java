@@ -1,5 +1,6 @@
 package dev.flotilla.vm.pool;
 
+import dev.flotilla.vm.stats.Percentiles;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,10 +9,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>Ownership: an entry belongs to the pool until {@link #take} returns it, then to the caller; it is
  * handed out once and never comes back. {@link #close} returns only after the refill threads have
  * ended and every entry still owned by the pool is closed.
+ * <p>Time (backoff deadlines, refill durations) comes from an injected nanosecond clock, so tests move it
+ * instead of waiting; the refill threads still wait on the lock's condition for at most the time the
+ * clock says is left, and look at the clock again when they wake.
  */
 final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
 
@@ -37,6 +43,7 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
     private final Map<VmShape, Integer> targets;
     private final Function<VmShape, E> factory;
     private final long maxBackoffNanos;
+    private final LongSupplier clock;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when there may be something to build: a take, close. */
     private final Condition work = lock.newCondition();
@@ -53,7 +60,9 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
     private long hits, misses, unserved, built, failures, discarded;
     private boolean closed;
 
-    WarmPool(VmPoolConfig config, Function<VmShape, E> factory, String threadName) {
+    /** @param nanoClock monotonic nanoseconds ({@code System::nanoTime} outside tests) */
+    WarmPool(VmPoolConfig config, Function<VmShape, E> factory, String threadName, LongSupplier nanoClock) {
+        this.clock = nanoClock;
         this.targets = config.targets();
         this.factory = factory;
         this.maxBackoffNanos = config.maxBackoff().toNanos();
@@ -108,16 +117,36 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
         }
     }
 
+    /** When (on the pool's clock) the next build of {@code shape} may start after a failure; empty when not backing off. */
+    OptionalLong retryAt(VmShape shape) {
+        lock.lock();
+        try {
+            Long at = retryAt.get(shape);
+            return at == null ? OptionalLong.empty() : OptionalLong.of(at);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Builds claimed and not yet finished, all shapes. */
+    int building() {
+        lock.lock();
+        try {
+            return inFlight.values().stream().mapToInt(Integer::intValue).sum();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     VmPoolStats stats() {
         lock.lock();
         try {
             Map<VmShape, Integer> now = new HashMap<>();
             ready.forEach((s, q) -> now.put(s, q.size()));
             int window = (int) Math.min(refillCount, TIMES_WINDOW);
-            long[] recent = Arrays.copyOf(refillNanos, window);
-            Arrays.sort(recent);
-            var times = new VmPoolStats.RefillTimes(refillCount, window, ms(percentile(recent, 0.5)),
-                    ms(percentile(recent, 0.95)), ms(refillMaxNanos));
+            double[] recent = Arrays.stream(refillNanos, 0, window).asDoubleStream().sorted().toArray();
+            var times = new VmPoolStats.RefillTimes(refillCount, window, ms(percentile(recent, 50)),
+                    ms(percentile(recent, 95)), ms(refillMaxNanos));
             return new VmPoolStats(hits, misses, unserved, built, failures, discarded, now, targets, times);
         } finally {
             lock.unlock();
@@ -183,7 +212,7 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
         lock.lock();
         try {
             while (!closed) {
-                long now = System.nanoTime();
+                long now = clock.getAsLong();
                 long nextRetry = Long.MAX_VALUE;
                 for (Map.Entry<VmShape, Integer> t : targets.entrySet()) {
                     VmShape s = t.getKey();
@@ -206,7 +235,7 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
     }
 
     private void build(VmShape shape) {
-        long t0 = System.nanoTime();
+        long t0 = clock.getAsLong();
         E entry = null;
         Throwable failure = null;
         try {
@@ -214,7 +243,7 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             failure = e;
         }
-        long took = System.nanoTime() - t0;
+        long took = clock.getAsLong() - t0;
         boolean keep = false;
         int failuresInARow = 0;
         lock.lock();
@@ -238,7 +267,7 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
                 failures++;
                 failuresInARow = consecutiveFailures.merge(shape, 1, Integer::sum);
                 long backoff = Math.min(maxBackoffNanos, FIRST_BACKOFF_NANOS << Math.min(failuresInARow - 1, 30));
-                retryAt.put(shape, System.nanoTime() + backoff);
+                retryAt.put(shape, clock.getAsLong() + backoff);
             }
         } finally {
             lock.unlock();
@@ -267,12 +296,11 @@ final class WarmPool<E extends AutoCloseable> implements AutoCloseable {
         }
     }
 
-    private static long percentile(long[] sorted, double p) {
-        if (sorted.length == 0) return 0;
-        return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    private static double percentile(double[] ascending, double p) {
+        return ascending.length == 0 ? 0 : Percentiles.ofAscending(ascending, p);
     }
 
-    private static double ms(long nanos) {
+    private static double ms(double nanos) {
         return nanos / 1e6;
     }
 }

@@ -13,12 +13,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +51,8 @@ class WarmPoolTest {
 
     private final List<FakeVm> created = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
+    /** The pool's clock: moves only when a test says so (backoff deadlines are read from it). */
+    private final AtomicLong clock = new AtomicLong(1_000_000_000_000L);
     private WarmPool<FakeVm> pool;
 
     @AfterEach
@@ -64,15 +69,24 @@ class WarmPoolTest {
     }
 
     private WarmPool<FakeVm> start(VmPoolConfig config, Function<VmShape, FakeVm> factory) {
-        pool = new WarmPool<>(config, factory, "test-refill");
+        pool = new WarmPool<>(config, factory, "test-refill", clock::get);
         return pool;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+            Thread.onSpinWait();
+        }
     }
 
     @Test
     void fillsEveryShapeToItsTargetAndNoFurther() throws Exception {
         start(new VmPoolConfig(Map.of(SMALL, 3, LARGE, 1), 2, Duration.ofSeconds(1)), factory());
         assertTrue(pool.awaitReady(WAIT));
-        Thread.sleep(100);   // a refill thread that overshoots would do it now
+        // full and nothing in flight: a refill thread can only build again after a take
+        assertEquals(0, pool.building());
         assertEquals(4, created.size());
         assertEquals(3, created.stream().filter(v -> v.shape.equals(SMALL)).count());
         VmPoolStats s = pool.stats();
@@ -101,7 +115,9 @@ class WarmPoolTest {
     @Test
     void anEmptyPoolAnswersAtOnceWithAMiss() throws Exception {
         CountDownLatch never = new CountDownLatch(1);
+        CountDownLatch building = new CountDownLatch(1);
         start(VmPoolConfig.of(128, 2), shape -> {
+            building.countDown();
             try {
                 never.await();
             } catch (InterruptedException e) {
@@ -109,9 +125,10 @@ class WarmPoolTest {
             }
             return new FakeVm(0, shape);
         });
-        long t0 = System.nanoTime();
-        assertEquals(Optional.empty(), pool.take(SMALL));
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "take waited for a refill");
+        assertTrue(building.await(WAIT.toSeconds(), TimeUnit.SECONDS));
+        // the refill is blocked in the factory until after the take: a take that waited for it would never return
+        CompletableFuture<Optional<FakeVm>> take = CompletableFuture.supplyAsync(() -> pool.take(SMALL));
+        assertEquals(Optional.empty(), take.get(WAIT.toSeconds(), TimeUnit.SECONDS), "take waited for a refill");
         assertEquals(1, pool.stats().misses());
         assertEquals(0, pool.stats().hits());
         never.countDown();
@@ -132,7 +149,7 @@ class WarmPoolTest {
     void targetZeroStartsNoThreadAndBuildsNothing() throws Exception {
         start(VmPoolConfig.of(128, 0), factory());
         assertFalse(VmPoolConfig.of(128, 0).enabled());
-        Thread.sleep(50);
+        // threads are started by the constructor: none now means none ever
         assertEquals(0, Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("test-refill")).count());
         assertEquals(Optional.empty(), pool.take(SMALL));
@@ -161,8 +178,9 @@ class WarmPoolTest {
         FakeVm taken = pool.take(SMALL).orElseThrow();
         Thread closer = new Thread(pool::close);
         closer.start();
-        Thread.sleep(100);
+        await("close waiting for the refill thread", () -> !closer.isAlive() || isJoining(closer));
         assertTrue(closer.isAlive(), "close returned while a build was still in progress");
+        assertTrue(created.stream().allMatch(v -> v.closes.get() == 0), "an entry released before the refill threads ended");
         finish.countDown();
         closer.join(10_000);
         assertFalse(closer.isAlive());
@@ -182,33 +200,56 @@ class WarmPoolTest {
     void failedRefillsBackOffAndThePoolRecovers() throws Exception {
         List<Long> attempts = new CopyOnWriteArrayList<>();
         start(VmPoolConfig.of(128, 1), shape -> {
-            attempts.add(System.nanoTime());
+            attempts.add(clock.get());
             if (attempts.size() <= 3) throw new IllegalStateException("mmap(guest RAM): ENOMEM");
             return new FakeVm(attempts.size(), shape);
         });
+        // 50, 100, 200 ms after the first, second and third failure, on the pool's clock
+        for (int failure = 1; failure <= 3; failure++) {
+            int seen = failure;
+            long backoff = TimeUnit.MILLISECONDS.toNanos(50L << (failure - 1));
+            await("failure " + failure + " recorded", () -> pool.stats().failures() == seen && pool.retryAt(SMALL).isPresent());
+            long failedAt = attempts.get(failure - 1);
+            assertEquals(failedAt + backoff, pool.retryAt(SMALL).getAsLong(), "backoff after failure " + failure);
+            clock.addAndGet(backoff - 1);
+            assertEquals(failure, attempts.size(), "no retry before the backoff has passed");
+            clock.addAndGet(1);
+            await("retry " + failure + " once the backoff has passed", () -> attempts.size() == seen + 1);
+        }
         assertTrue(pool.awaitReady(WAIT));
         assertEquals(4, attempts.size());
         VmPoolStats s = pool.stats();
         assertEquals(3, s.failures());
         assertEquals(1, s.built());
-        // 50, 100, 200 ms after the first, second and third failure
-        for (int i = 1; i < 4; i++) {
-            long gapMs = TimeUnit.NANOSECONDS.toMillis(attempts.get(i) - attempts.get(i - 1));
-            long backoffMs = 50L << (i - 1);
-            assertTrue(gapMs >= backoffMs - 1, "retry " + i + " after " + gapMs + " ms, expected >= " + backoffMs);
-        }
+        assertTrue(pool.retryAt(SMALL).isEmpty(), "a success ends the backoff");
     }
 
     @Test
     void backoffIsCappedAtTheConfiguredMaximum() throws Exception {
         List<Long> attempts = new CopyOnWriteArrayList<>();
         start(VmPoolConfig.of(128, 1).withMaxBackoff(Duration.ofMillis(60)), shape -> {
-            attempts.add(System.nanoTime());
+            attempts.add(clock.get());
             if (attempts.size() <= 6) throw new IllegalStateException("KVM_CREATE_VM: EMFILE");
             return new FakeVm(1, shape);
         });
-        // uncapped, six failures would wait 50+100+...+1600 ms = 3.15 s; capped, 50+5*60 ms
-        assertTrue(pool.awaitReady(Duration.ofMillis(1500)), "backoff not capped: " + pool.stats().describe());
+        // uncapped, the backoffs would be 50, 100, 200, 400, 800, 1600 ms; capped, 50 then 60 each
+        for (int failure = 1; failure <= 6; failure++) {
+            int seen = failure;
+            await("failure " + failure + " recorded", () -> pool.stats().failures() == seen && pool.retryAt(SMALL).isPresent());
+            long backoff = pool.retryAt(SMALL).getAsLong() - attempts.get(failure - 1);
+            assertEquals(TimeUnit.MILLISECONDS.toNanos(failure == 1 ? 50 : 60), backoff, "backoff after failure " + failure);
+            clock.addAndGet(backoff);
+            await("retry " + failure, () -> attempts.size() == seen + 1);
+        }
+        assertTrue(pool.awaitReady(WAIT), "backoff not capped: " + pool.stats().describe());
+    }
+
+    /** True while {@code t} waits in {@link Thread#join}: close() is waiting for a refill thread. */
+    private static boolean isJoining(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(Thread.class.getName()) && e.getMethodName().equals("join")) return true;
+        }
+        return false;
     }
 
     @Test

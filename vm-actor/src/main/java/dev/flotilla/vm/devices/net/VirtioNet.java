@@ -52,7 +52,8 @@ public final class VirtioNet extends WorkerBackedDevice implements dev.flotilla.
     private volatile boolean limitsChanged;
 
     // Worker-thread state (and activation/reset, which the worker does not overlap).
-    private boolean watching;
+    /** Written by the worker only; volatile so that {@link #watchingBackend} reads it from any thread. */
+    private volatile boolean watching;
     private boolean readErrorLogged;
     private boolean writeErrorLogged;
     private long rxResumeAt = Long.MAX_VALUE;
@@ -283,8 +284,8 @@ public final class VirtioNet extends WorkerBackedDevice implements dev.flotilla.
         worker.setDeadline(Math.min(rxResumeAt, txResumeAt));
     }
 
-    /** True while the worker waits for the backend to become readable (for tests and metrics). */
-    boolean watchingBackend() {
+    /** True while the worker waits for the backend to become readable (for tests and metrics). Any thread. */
+    public boolean watchingBackend() {
         return watching;
     }
 

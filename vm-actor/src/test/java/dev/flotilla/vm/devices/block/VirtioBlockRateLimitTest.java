@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flotilla.vm.config.RateLimiterConfig;
 import dev.flotilla.vm.config.TokenBucketConfig;
 import dev.flotilla.vm.devices.block.BlkDriver.Submitted;
+import dev.flotilla.vm.ratelimit.BucketConfig;
+import dev.flotilla.vm.ratelimit.FakeClock;
+import dev.flotilla.vm.ratelimit.RateLimiter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Throttled requests stay queued and resume by themselves when tokens return; PATCH applies live. */
+/**
+ * Throttled requests stay queued and resume by themselves when tokens return; PATCH applies live. The
+ * limiters run on a {@link FakeClock}: the test moves time, so it can say exactly what each step lets through.
+ */
 class VirtioBlockRateLimitTest {
 
     @TempDir
@@ -31,10 +37,38 @@ class VirtioBlockRateLimitTest {
     }
 
     private BlkDriver start(RateLimiterConfig limits) throws IOException {
+        return start(limits.newLimiter());
+    }
+
+    private BlkDriver start(RateLimiter limiter) throws IOException {
         Path f = dir.resolve("disk.img");
         Files.write(f, new byte[1 << 20]);
-        device = new VirtioBlock("virtio-test-blk", "drive-1", BackingFile.open(f, false), Optional.of(limits.newLimiter()));
+        device = new VirtioBlock("virtio-test-blk", "drive-1", BackingFile.open(f, false), Optional.of(limiter));
         return new BlkDriver(device, 4 << 20).start(VirtioBlockTest.ALL);
+    }
+
+    /** Waits until the device has refused a request more than {@code before} times. */
+    private void awaitThrottledBeyond(long before) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (device.metrics().throttledEvents() <= before) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the device never throttled past " + before);
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Serves a burst one request per refill: with the clock still, exactly {@code served} requests are
+     * through and the next has been refused; each refill period of the fake clock lets exactly one more through.
+     */
+    private void paceOnePerRefill(BlkDriver d, FakeClock clock, int total, long refillMs) {
+        d.awaitUsed(1);
+        for (int served = 1; served < total; served++) {
+            awaitThrottledBeyond(device.metrics().throttledEvents());   // a refusal after the last one served
+            assertEquals(served, d.usedIdx(), "the clock has not moved: no more requests than tokens");
+            clock.advanceMs(refillMs);
+            d.awaitUsed(1);   // by itself: no kick
+        }
+        assertEquals(total, d.usedIdx());
     }
 
     /** Publishes {@code n} reads of {@code len} bytes at once, then kicks once. */
@@ -54,27 +88,24 @@ class VirtioBlockRateLimitTest {
 
     @Test
     void bandwidthLimitPacesReadsAndThrottledRequestsResumeByThemselves() throws IOException {
-        // 64 KiB per 100 ms = 640 KiB/s; the bucket starts full, so 8 x 64 KiB takes ~700 ms.
-        BlkDriver d = start(new RateLimiterConfig(Optional.of(new TokenBucketConfig(64 * 1024, 0, 100)), Optional.empty()));
-        long t0 = System.nanoTime();
+        // 64 KiB per 100 ms: the bucket starts full, so one 64 KiB read now and one per 100 ms of the clock.
+        FakeClock clock = new FakeClock();
+        BlkDriver d = start(new RateLimiter(BucketConfig.of(64 * 1024, 100), null, clock));
         List<Submitted> reqs = burst(d, 8, 64 * 1024);
-        d.awaitUsed(8);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
+        paceOnePerRefill(d, clock, 8, 100);
         for (Submitted s : reqs) assertEquals(S_OK, d.statusOf(s));
-        assertTrue(ms >= 650 && ms < 2_000, "8 x 64 KiB at 640 KiB/s took " + ms + " ms, expected ~700");
-        assertTrue(device.metrics().throttledEvents() >= 7, "throttled " + device.metrics().throttledEvents());
+        assertTrue(device.metrics().throttledEvents() >= 7, "each of the 7 later reads refused at its turn");
         assertEquals(8 * 64 * 1024, device.metrics().readBytes());
     }
 
     @Test
     void opsLimitPacesRequests() throws IOException {
-        // 1 op per 50 ms: 6 requests take ~250 ms.
-        BlkDriver d = start(new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(1, 0, 50))));
-        long t0 = System.nanoTime();
+        // 1 op per 50 ms of the clock.
+        FakeClock clock = new FakeClock();
+        BlkDriver d = start(new RateLimiter(null, BucketConfig.of(1, 50), clock));
         burst(d, 6, 512);
-        d.awaitUsed(6);
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms >= 230 && ms < 1_500, "6 ops at 20/s took " + ms + " ms, expected ~250");
+        paceOnePerRefill(d, clock, 6, 50);
+        assertTrue(device.metrics().throttledEvents() >= 5);
     }
 
     @Test
@@ -83,20 +114,11 @@ class VirtioBlockRateLimitTest {
         BlkDriver d = start(new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(1, 0, 10_000))));
         burst(d, 5, 512);
         d.awaitUsed(1);
-        sleep(100);
+        awaitThrottledBeyond(0);
         assertEquals(1, d.usedIdx(), "the rest is held back");
-        // ...until a PATCH disables the ops bucket (size 0): the worker wakes and drains without a kick.
-        long t0 = System.nanoTime();
+        // ...until a PATCH disables the ops bucket (size 0): the worker wakes and drains without a kick,
+        // well before the 40 s the old limit would take (awaitUsed gives up after 10 s).
         device.updateRateLimiter(new RateLimiterConfig(Optional.empty(), Optional.of(new TokenBucketConfig(0, 0, 0))));
         d.awaitUsed(4);
-        assertTrue((System.nanoTime() - t0) / 1_000_000 < 1_000);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -111,8 +111,9 @@ class VirtioVsockTest {
             assertEquals("OK " + hostPort + "\n", new String(line.array(), 0, line.position(), StandardCharsets.US_ASCII));
 
             host.write(ByteBuffer.wrap(new byte[10_000]));
-            Thread.sleep(200);
-            assertTrue(driver.takeUsed(VirtioVsock.RX).isEmpty(), "no rx buffer: nothing delivered, nothing lost");
+            // No rx buffer, so nothing can be delivered yet; what matters is that nothing is lost: every
+            // byte arrives once the guest posts buffers (counted below), whenever the device saw the data.
+            assertTrue(driver.takeUsed(VirtioVsock.RX).isEmpty(), "no rx buffer: nothing delivered");
             postRxBuffers(3);
             long bytes = 0;
             for (VsockHeader h : receive(3)) {
