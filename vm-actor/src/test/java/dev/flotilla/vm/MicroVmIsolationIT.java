@@ -75,7 +75,7 @@ class MicroVmIsolationIT {
             assertEquals(VmState.FAILED, end.state(), () -> f.why() + ": " + end);
             if (f.buildFails()) {
                 assertFalse(start.isSuccess(), () -> f.why() + ": start should fail");
-                assertEquals(EndReason.Kind.VMM_ERROR, end.endReason().kind(), () -> f.why() + ": " + end);
+                assertEquals(EndReason.Kind.INVALID_CONFIG, end.endReason().kind(), () -> f.why() + ": " + end);
                 assertEquals(end.endReason().toString(), start.getError().getMessage(),
                         "the Start error is the end reason");
                 assertEquals("", end.bootSummary(), "a VM that was never built has no boot summary");
@@ -205,7 +205,7 @@ class MicroVmIsolationIT {
         assertTrue(stopped.getValue().ended(), () -> "stop answered before the end: " + stopped.getValue());
         // the build failure is what ended it, and the reason keeps saying so
         assertEquals(VmState.FAILED, stopped.getValue().state());
-        assertEquals(EndReason.Kind.VMM_ERROR, stopped.getValue().endReason().kind());
+        assertEquals(EndReason.Kind.INVALID_CONFIG, stopped.getValue().endReason().kind());
         assertTrue(stopped.getValue().endReason().detail().contains(garbage.toString()), stopped.getValue()::toString);
     }
 }

@@ -59,7 +59,9 @@ final class ApiBench {
                 "kamon.prometheus.embedded-server.port", metricsPort,
                 "flotilla.fleet.admission.rate-per-second", Math.max(n, o.warmup()),
                 "flotilla.fleet.admission.burst", Math.max(n, o.warmup()),
-                "flotilla.fleet.over-commit.cpu", 4 * Math.max(n, o.warmup())))))) {
+                "flotilla.fleet.over-commit.cpu", 4 * Math.max(n, o.warmup()),
+                // the probe guests touch under 1 MiB each: the pipeline is measured, not the memory budget
+                "flotilla.fleet.over-commit.memory", 4.0))))) {
             FlotillaClient client = new FlotillaClient(URI.create(d.apiUrl()));
             progress.phase("flotilla: daemon at " + d.apiUrl() + "; opening " + n + " client connections");
             List<CompletableFuture<FlotillaClient.Answer>> warm = new ArrayList<>();

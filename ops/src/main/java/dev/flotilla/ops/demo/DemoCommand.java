@@ -64,8 +64,10 @@ public final class DemoCommand {
                 "flotilla.serve.state-dir", stateDir.toString(),
                 "flotilla.api.port", o.port(),
                 "kamon.prometheus.embedded-server.port", metricsPort,
-                // the demo's guests idle in hlt after booting: room for all of them whatever the core count
-                "flotilla.fleet.over-commit.cpu", Math.max(16, 2 * o.count()))));
+                // the demo's guests idle in hlt after booting and touch under 1 MiB of their RAM: room for all of
+                // them whatever the core count and memory (a real fleet keeps memory over-commit at 1)
+                "flotilla.fleet.over-commit.cpu", Math.max(128, 2 * o.count()),
+                "flotilla.fleet.over-commit.memory", 4.0)));
         err.println("flotilla demo: starting the daemon (state in " + stateDir + ") ...");
         Daemon daemon;
         try {
