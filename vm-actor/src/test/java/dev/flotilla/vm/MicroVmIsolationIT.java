@@ -155,7 +155,7 @@ class MicroVmIsolationIT {
 
         Path missing = tmp.resolve("no-such-kernel");
         all.add(buildFailure("kernel path that does not exist", missing,
-                List.of(missing.toString(), "cannot open", "check the path")));
+                List.of(missing.toString(), "does not exist", "fix kernel_image_path")));
 
         byte[] elf = Files.readAllBytes(ProbeGuest.elf());
         Path truncated = tmp.resolve("truncated.elf");
