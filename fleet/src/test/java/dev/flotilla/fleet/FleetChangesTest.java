@@ -100,6 +100,9 @@ class FleetChangesTest {
             FleetException full = FleetHarness.refusal(h.configure("busy", new ConfigChange.PatchDrive(drive("a", 1))));
             assertEquals(FleetException.Kind.RATE_LIMITED, full.kind());
             assertTrue(full.getMessage().contains("configuration changes waiting"), full.getMessage());
+            // the fleet answered the refusal; the first change reaches the VM's actor on its own thread
+            long deadline = System.nanoTime() + FleetHarness.WAIT.toNanos();
+            while (h.launcher.deviceUpdates.isEmpty() && System.nanoTime() < deadline) java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
             assertEquals(1, h.launcher.deviceUpdates.size(), "one change at a time reaches the device");
 
             TestProbe<StatusReply<Done>> deleted = kit.createTestProbe();
