@@ -73,6 +73,28 @@ static int blk_open(const struct boot_info *bi, struct blk *b, const char **why)
 }
 
 /*
+ * Opens the block device for indirect-table requests (blkseq, blkhog): `extra` features besides
+ * INDIRECT_DESC, one queue of `qsize` entries. Fails, with the device closed, if it lacks INDIRECT_DESC.
+ */
+static int blk_open_indirect(const struct boot_info *bi, struct blk *b, uint64_t extra, unsigned qsize,
+                             const char **why)
+{
+    if (virtio_open(bi->cmdline, VIRTIO_ID_BLOCK, VIRTIO_F_INDIRECT_DESC | extra, &b->d, why) != 0)
+        return -1;
+    if (!(b->d.features & VIRTIO_F_INDIRECT_DESC)) {
+        virtio_close(&b->d);
+        *why = "the device does not offer VIRTIO_F_INDIRECT_DESC";
+        return -1;
+    }
+    if (virtio_queue(&b->d, &b->q, 0, qsize, why) != 0) {
+        virtio_close(&b->d);
+        return -1;
+    }
+    virtio_ready(&b->d);
+    return 0;
+}
+
+/*
  * One request in slot `slot`; data may be anywhere (blkbad points it outside RAM). Returns the
  * status byte, 255 if the device used the chain without writing it, or -1 when it did not answer
  * in time. Used chains of earlier, abandoned requests are skipped.
@@ -396,17 +418,8 @@ enum result run_blkseq(const struct boot_info *bi)
 {
     struct blk b;
     const char *why;
-    if (virtio_open(bi->cmdline, VIRTIO_ID_BLOCK, VIRTIO_F_INDIRECT_DESC | VIRTIO_BLK_F_SEG_MAX, &b.d, &why) != 0)
+    if (blk_open_indirect(bi, &b, VIRTIO_BLK_F_SEG_MAX, 8, &why) != 0)
         return fail(why);
-    if (!(b.d.features & VIRTIO_F_INDIRECT_DESC)) {
-        virtio_close(&b.d);
-        return fail("the device does not offer VIRTIO_F_INDIRECT_DESC");
-    }
-    if (virtio_queue(&b.d, &b.q, 0, 8, &why) != 0) {
-        virtio_close(&b.d);
-        return fail(why);
-    }
-    virtio_ready(&b.d);
     uint64_t req_kib = cmdline_u64(bi->cmdline, "probe.blk.req_kib", SEQ_MAX_KIB);
     uint64_t seg_kib = cmdline_u64(bi->cmdline, "probe.blk.seg_kib", 4);
     uint64_t count = cmdline_u64(bi->cmdline, "probe.blk.seq_count", 100);
@@ -496,17 +509,8 @@ enum result run_blkhog(const struct boot_info *bi)
 {
     struct blk b;
     const char *why;
-    if (virtio_open(bi->cmdline, VIRTIO_ID_BLOCK, VIRTIO_F_INDIRECT_DESC, &b.d, &why) != 0)
+    if (blk_open_indirect(bi, &b, 0, 64, &why) != 0)
         return fail(why);
-    if (!(b.d.features & VIRTIO_F_INDIRECT_DESC)) {
-        virtio_close(&b.d);
-        return fail("the device does not offer VIRTIO_F_INDIRECT_DESC");
-    }
-    if (virtio_queue(&b.d, &b.q, 0, 64, &why) != 0) {
-        virtio_close(&b.d);
-        return fail(why);
-    }
-    virtio_ready(&b.d);
     uint64_t addr = cmdline_u64(bi->cmdline, "probe.blk.hog_addr", 16ull << 20);
     uint64_t seg = cmdline_u64(bi->cmdline, "probe.blk.hog_mib", 64) << 20;
     uint64_t limit_us = cmdline_u64(bi->cmdline, "probe.blk.ms", 600000) * 1000;
